@@ -1,0 +1,40 @@
+/** What went wrong, by meaning. The API maps each meaning to an HTTP status in one place. */
+export type ErrorKind =
+  | 'invalid_input'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'rate_limited'
+  | 'unavailable';
+
+export interface FieldError {
+  /** Dotted path of the offending field, `''` for the whole body. */
+  path: string;
+  message: string;
+  code?: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly fieldErrors?: FieldError[],
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  static notFound(what: string): AppError {
+    return new AppError('not_found', `${what} not found`);
+  }
+
+  static conflict(message: string): AppError {
+    return new AppError('conflict', message);
+  }
+
+  static invalid(message: string, fieldErrors?: FieldError[]): AppError {
+    return new AppError('invalid_input', message, fieldErrors);
+  }
+}

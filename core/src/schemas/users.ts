@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { ROLES } from '../roles';
+import { emailSchema, passwordSchema } from './auth';
+import { listQuerySchema } from './common';
+
+export const userSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    clientId: z.uuid().nullable(),
+    disabled: z.boolean(),
+    locale: z.enum(['fr', 'en']).nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'User' });
+export type User = z.infer<typeof userSchema>;
+
+export const createUserBodySchema = z
+  .strictObject({
+    email: emailSchema,
+    name: z.string().trim().min(1).max(120),
+    role: z.enum(ROLES),
+    password: passwordSchema,
+    clientId: z.uuid().optional(),
+    locale: z.enum(['fr', 'en']).optional(),
+  })
+  .refine((u) => (u.role === 'client') === (u.clientId !== undefined), {
+    message: 'clientId is required for client users and only for them',
+    path: ['clientId'],
+  })
+  .meta({ id: 'CreateUserBody' });
+export type CreateUserBody = z.infer<typeof createUserBodySchema>;
+
+export const updateUserBodySchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(120).optional(),
+    role: z.enum(ROLES).optional(),
+    disabled: z.boolean().optional(),
+    locale: z.enum(['fr', 'en']).nullable().optional(),
+    password: passwordSchema.optional(),
+  })
+  .meta({ id: 'UpdateUserBody' });
+export type UpdateUserBody = z.infer<typeof updateUserBodySchema>;
+
+export const userListQuerySchema = listQuerySchema.extend({
+  role: z.enum(ROLES).optional(),
+  disabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});
+export type UserListQuery = z.infer<typeof userListQuerySchema>;

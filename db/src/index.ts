@@ -1,0 +1,10 @@
+export * from './connection';
+export * from './tenancy';
+export * from './errors';
+export * from './pagination';
+export * as tenantsRepo from './repositories/tenants';
+export * as usersRepo from './repositories/users';
+export * as refreshTokensRepo from './repositories/refresh-tokens';
+export * as auditRepo from './repositories/audit';
+export * as idempotencyRepo from './repositories/idempotency';
+export type { UserRow } from './repositories/users';

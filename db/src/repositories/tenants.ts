@@ -1,0 +1,92 @@
+import { DEFAULT_TENANT_SETTINGS, type TenantSettings, type UpdateTenantSettingsBody } from '@vigie/core';
+import type { TenantTx } from '../tenancy';
+
+interface SettingsRow {
+  tenant_id: string;
+  name: string;
+  legal: TenantSettings['legal'];
+  branding: TenantSettings['branding'];
+  locale: TenantSettings['locale'];
+  currency: string;
+  timezone: string;
+  updated_at: Date;
+}
+
+const EMPTY_LEGAL: TenantSettings['legal'] = {
+  legalName: '',
+  legalForm: '',
+  siren: '',
+  siret: '',
+  vatNumber: '',
+  shareCapital: '',
+  rcs: '',
+  address: { line1: '', line2: '', postalCode: '', city: '', country: 'FR' },
+};
+
+function toSettings(row: SettingsRow): TenantSettings {
+  return {
+    tenantId: row.tenant_id,
+    name: row.name,
+    legal: { ...EMPTY_LEGAL, ...row.legal, address: { ...EMPTY_LEGAL.address, ...row.legal.address } },
+    branding: { ...DEFAULT_TENANT_SETTINGS.branding, ...row.branding },
+    locale: row.locale,
+    currency: row.currency,
+    timezone: row.timezone,
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export async function insertTenant(tx: TenantTx, tenant: { id: string; name: string }): Promise<void> {
+  await tx('tenants').insert({ id: tenant.id, name: tenant.name });
+}
+
+export async function tenantExists(tx: TenantTx, tenantId: string): Promise<boolean> {
+  return (await tx('tenants').where({ id: tenantId }).first('id')) !== undefined;
+}
+
+/** Creates the settings row with defaults unless it exists; returns whether it was created. */
+export async function ensureTenantSettings(tx: TenantTx, tenantId: string): Promise<boolean> {
+  const inserted = await tx('tenant_settings')
+    .insert({
+      tenant_id: tenantId,
+      legal: JSON.stringify(EMPTY_LEGAL),
+      branding: JSON.stringify(DEFAULT_TENANT_SETTINGS.branding),
+      locale: DEFAULT_TENANT_SETTINGS.locale,
+      currency: DEFAULT_TENANT_SETTINGS.currency,
+      timezone: DEFAULT_TENANT_SETTINGS.timezone,
+    })
+    .onConflict('tenant_id')
+    .ignore()
+    .returning('tenant_id');
+  return inserted.length > 0;
+}
+
+export async function getTenantSettings(tx: TenantTx, tenantId: string): Promise<TenantSettings | undefined> {
+  const row = await tx('tenant_settings as s')
+    .join('tenants as t', 't.id', 's.tenant_id')
+    .where('s.tenant_id', tenantId)
+    .first<SettingsRow | undefined>('s.*', 't.name');
+  return row ? toSettings(row) : undefined;
+}
+
+export async function updateTenantSettings(
+  tx: TenantTx,
+  current: TenantSettings,
+  patch: UpdateTenantSettingsBody,
+): Promise<TenantSettings> {
+  if (patch.name !== undefined) await tx('tenants').where({ id: current.tenantId }).update({ name: patch.name });
+  const legal = patch.legal
+    ? { ...current.legal, ...patch.legal, address: { ...current.legal.address, ...patch.legal.address } }
+    : current.legal;
+  await tx('tenant_settings')
+    .where({ tenant_id: current.tenantId })
+    .update({
+      legal: JSON.stringify(legal),
+      branding: JSON.stringify({ ...current.branding, ...patch.branding }),
+      locale: patch.locale ?? current.locale,
+      currency: patch.currency ?? current.currency,
+      timezone: patch.timezone ?? current.timezone,
+      updated_at: tx.fn.now(),
+    });
+  return (await getTenantSettings(tx, current.tenantId))!;
+}
