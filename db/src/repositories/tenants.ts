@@ -1,4 +1,5 @@
 import { DEFAULT_TENANT_SETTINGS, type TenantSettings, type UpdateTenantSettingsBody } from '@vigie/core';
+import type { Db } from '../connection';
 import type { TenantTx } from '../tenancy';
 
 interface SettingsRow {
@@ -89,4 +90,14 @@ export async function updateTenantSettings(
       updated_at: tx.fn.now(),
     });
   return (await getTenantSettings(tx, current.tenantId))!;
+}
+
+export async function markTenantOnboarded(tx: TenantTx, tenantId: string): Promise<void> {
+  await tx('tenants').where({ id: tenantId }).whereNull('onboarded_at').update({ onboarded_at: tx.fn.now() });
+}
+
+/** Cross-tenant (SECURITY DEFINER): tenants created a while ago whose onboarding never finished. */
+export async function findTenantsPendingOnboarding(db: Db, olderThanSeconds: number): Promise<string[]> {
+  const { rows } = await db.raw(`select tenant_id from tenants_pending_onboarding(make_interval(secs => ?))`, [olderThanSeconds]);
+  return (rows as { tenant_id: string }[]).map((r) => r.tenant_id);
 }

@@ -16,6 +16,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('name', 120).notNullable();
     t.string('status', 20).notNullable().defaultTo('active');
     t.timestamp('created_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('onboarded_at', { useTz: true, precision: 3 });
   });
   await enableTenantRls(knex, 'tenants', 'id');
 
@@ -117,6 +118,14 @@ export async function up(knex: Knex): Promise<void> {
     language sql stable security definer set search_path = public as $$
       select r.tenant_id, r.id from refresh_tokens r where r.token_hash = p_hash
     $$`);
+  // The worker's sweep finds tenants whose onboarding workflow never started (Temporal was down at signup).
+  await knex.raw(`
+    create function tenants_pending_onboarding(p_older_than interval) returns table (tenant_id uuid)
+    language sql stable security definer set search_path = public as $$
+      select t.id from tenants t where t.onboarded_at is null and t.created_at < now() - p_older_than
+    $$`);
+  await knex.raw(`revoke all on function tenants_pending_onboarding(interval) from public`);
+  await knex.raw(`grant execute on function tenants_pending_onboarding(interval) to ${APP_ROLE}`);
   await knex.raw(`revoke all on function auth_find_user_by_email(text) from public`);
   await knex.raw(`revoke all on function auth_find_refresh_token(text) from public`);
   await knex.raw(`grant execute on function auth_find_user_by_email(text) to ${APP_ROLE}`);
@@ -124,6 +133,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw('drop function if exists tenants_pending_onboarding(interval)');
   await knex.raw('drop function if exists auth_find_refresh_token(text)');
   await knex.raw('drop function if exists auth_find_user_by_email(text)');
   for (const table of ['idempotency_keys', 'audit_log', 'refresh_tokens', 'users', 'tenant_settings', 'tenants']) {

@@ -1,0 +1,29 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { tenantsRepo, withTenant, type Db } from '@vigie/db';
+
+export interface TenantActivityDeps {
+  db: Db;
+}
+
+export interface TenantInput {
+  tenantId: string;
+}
+
+/** Onboarding steps. Each is idempotent: a retry after a crash writes nothing twice. */
+export function createTenantActivities({ db }: TenantActivityDeps) {
+  return {
+    async applyDefaultTenantSettings({ tenantId }: TenantInput): Promise<{ created: boolean }> {
+      return withTenant(db, tenantId, async (tx) => {
+        if (!(await tenantsRepo.tenantExists(tx, tenantId)))
+          throw ApplicationFailure.nonRetryable(`tenant ${tenantId} does not exist`, 'TenantNotFound');
+        return { created: await tenantsRepo.ensureTenantSettings(tx, tenantId) };
+      });
+    },
+
+    async markTenantOnboarded({ tenantId }: TenantInput): Promise<void> {
+      await withTenant(db, tenantId, (tx) => tenantsRepo.markTenantOnboarded(tx, tenantId));
+    },
+  };
+}
+
+export type TenantActivities = ReturnType<typeof createTenantActivities>;

@@ -1,0 +1,2 @@
+export { createApp } from './app';
+export { createDeps, type AppDeps } from './deps';

@@ -1,0 +1,12 @@
+import type passport from 'passport';
+import type { AppDeps } from './deps';
+import type { AnyRoute } from './http/route';
+import { authRoutes } from './auth/routes';
+import { userRoutes } from './users/routes';
+import { tenantRoutes } from './tenants/routes';
+import { auditRoutes } from './audit/routes';
+
+/** Every API route, in one list: mounted on Express, documented in OpenAPI, walked by the cross-tenant test. */
+export function allRoutes(deps: AppDeps, passportInstance: passport.PassportStatic): AnyRoute[] {
+  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes];
+}

@@ -1,0 +1,81 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import pino from 'pino';
+import { TASK_QUEUES, loadConfig, type Domain } from '@vigie/core';
+import { createDb, tenantsRepo, type Db } from '@vigie/db';
+import { createTenantActivities } from '@vigie/activities';
+import { bundlePath } from '@vigie/workflows/bundle';
+import { startTenantOnboarding } from '@vigie/workflows/client';
+
+const config = loadConfig(process.env);
+const log = pino({ level: config.LOG_LEVEL, base: { process: 'worker' } });
+
+/** Activities per domain; each domain gets its own task queue and bundle (no queue runs everything). */
+function activitiesFor(domain: Domain, db: Db): object {
+  switch (domain) {
+    case 'tenants':
+      return createTenantActivities({ db });
+  }
+}
+
+async function connectWithRetry(): Promise<NativeConnection> {
+  for (;;) {
+    try {
+      return await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'Temporal not reachable yet; retrying');
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
+/** Starts onboarding for tenants whose signup could not reach Temporal. Starting twice is harmless. */
+async function sweepOnboarding(db: Db, client: Client): Promise<void> {
+  for (const tenantId of await tenantsRepo.findTenantsPendingOnboarding(db, 60)) {
+    await startTenantOnboarding(client, { tenantId });
+    log.info({ tenantId }, 'onboarding started by sweep');
+  }
+}
+
+async function main(): Promise<void> {
+  Runtime.install({
+    logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: (m, a) => log.warn(a, m), error: (m, a) => log.error(a, m) },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const connection = await connectWithRetry();
+  const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+  const domains = Object.keys(TASK_QUEUES) as Domain[];
+  const workers = await Promise.all(
+    domains.map((domain) =>
+      Worker.create({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: TASK_QUEUES[domain],
+        workflowBundle: { codePath: bundlePath(domain) },
+        activities: activitiesFor(domain, db),
+      }),
+    ),
+  );
+  log.info({ taskQueues: domains.map((d) => TASK_QUEUES[d]) }, 'worker running');
+
+  const sweep = () => sweepOnboarding(db, client).catch((err) => log.warn({ err }, 'onboarding sweep failed'));
+  void sweep();
+  const timer = setInterval(sweep, 5 * 60_000);
+
+  const stop = () => {
+    clearInterval(timer);
+    for (const w of workers) w.shutdown();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await Promise.all(workers.map((w) => w.run()));
+  await connection.close();
+  await db.destroy();
+  log.info('worker stopped');
+}
+
+main().catch((err) => {
+  log.fatal({ err }, 'worker failed');
+  process.exit(1);
+});

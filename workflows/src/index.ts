@@ -1,0 +1,4 @@
+// Workflow definitions by domain, for typing only; each worker loads its domain's bundle (see bundle.ts).
+export * as tenantWorkflows from './tenants';
+export { onboardingStepsQuery, ONBOARDING_STEPS } from './tenants/tenant-onboarding.workflow';
+export type { OnboardingResult, OnboardingStep } from './tenants/tenant-onboarding.workflow';

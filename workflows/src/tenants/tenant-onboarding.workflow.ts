@@ -1,0 +1,33 @@
+import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { TenantActivities, TenantInput } from '@vigie/activities';
+
+const { applyDefaultTenantSettings, markTenantOnboarded } = proxyActivities<TenantActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['TenantNotFound'] },
+});
+
+export const ONBOARDING_STEPS = ['settings', 'done'] as const;
+export type OnboardingStep = (typeof ONBOARDING_STEPS)[number];
+
+export interface OnboardingResult {
+  tenantId: string;
+  settingsCreated: boolean;
+}
+
+export const onboardingStepsQuery = defineQuery<OnboardingStep[]>('onboardingSteps');
+
+/**
+ * Sets a new tenant up with what it needs on day one. Later domains add their steps here (pipeline
+ * stages, SLA policy, templates), each an idempotent activity, so re-running a tenant is harmless.
+ */
+export async function tenantOnboardingWorkflow(input: TenantInput): Promise<OnboardingResult> {
+  const completed: OnboardingStep[] = [];
+  setHandler(onboardingStepsQuery, () => completed);
+
+  const { created } = await applyDefaultTenantSettings(input);
+  completed.push('settings');
+
+  await markTenantOnboarded(input);
+  completed.push('done');
+  return { tenantId: input.tenantId, settingsCreated: created };
+}
