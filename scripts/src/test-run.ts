@@ -6,6 +6,12 @@ import { startStack } from './stack';
 import { ROOT, TEMPORAL_BIN, TIME_SKIPPING_SERVER } from './stack/paths';
 import { freePort } from './stack/ports';
 
+/** The Node 24 that npm installs (devDependency "node"); the machine's own Node may be older. */
+function projectNode(): string {
+  const local = path.join(ROOT, 'node_modules', '.bin', 'node');
+  return fs.existsSync(local) ? local : process.execPath;
+}
+
 /**
  * `npm test`: starts a throwaway stack (own ports, temp data), runs Jest against it, tears it down and
  * exits with Jest's code. Extra arguments go to Jest (e.g. a test path).
@@ -26,7 +32,7 @@ async function main(): Promise<number> {
   let code = 1;
   try {
     code = await new Promise<number>((resolve) => {
-      const jest = spawn(process.execPath, [require.resolve('jest/bin/jest'), ...process.argv.slice(2)], {
+      const jest = spawn(projectNode(), [require.resolve('jest/bin/jest'), ...process.argv.slice(2)], {
         cwd: ROOT,
         stdio: 'inherit',
         env: {
@@ -39,7 +45,10 @@ async function main(): Promise<number> {
           TEMPORAL_TEST_SERVER: TIME_SKIPPING_SERVER,
         },
       });
-      jest.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+      jest.once('exit', (c, signal) => {
+        if (c !== 0) console.error(`[test] jest exited with ${signal ? `signal ${signal}` : `code ${c}`}`);
+        resolve(c ?? 1);
+      });
     });
   } finally {
     await stack.stop();

@@ -1,4 +1,4 @@
-import rateLimit from 'express-rate-limit';
+import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
 import type { RequestHandler } from 'express';
 import type passport from 'passport';
 
@@ -25,7 +25,7 @@ function loginLimiter(deps: AppDeps): RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     // Per address and account: one attacker cannot lock everyone out, nor hammer one account.
-    keyGenerator: (req) => `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}`,
+    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}`,
     handler: (_req, res) => sendProblem(res, 'rate_limited', 'too many login attempts, wait a minute'),
   });
 }
