@@ -17,7 +17,10 @@ export interface AppDeps {
 }
 
 export async function createDeps(config: Config, log = pino({ level: config.LOG_LEVEL })): Promise<AppDeps> {
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX, config.DATABASE_TIMEOUT_MS, {
+    warn: (m) => log.warn(m),
+    error: (m) => log.error(m),
+  });
   // Lazy: the API boots even if Temporal is still starting; /readyz reports it until it answers.
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

@@ -10,6 +10,8 @@ const configSchema = z.object({
   DATABASE_URL: z.string().min(1, 'DATABASE_URL (app role, no BYPASSRLS) is required'),
   DATABASE_OWNER_URL: z.string().optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
+  /** How long a request waits for a database connection before answering 503. */
+  DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   NATS_CREDS: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),

@@ -6,11 +6,19 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export type Db = Knex;
 
-export function createDb(url: string, poolMax = 10): Db {
+export interface DbLogger {
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+const silent: DbLogger = { warn() {}, error() {} };
+
+export function createDb(url: string, poolMax = 10, timeoutMs = 5000, logger: DbLogger = silent): Db {
   return knex({
+    log: { warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m), deprecate: () => {}, debug: () => {} },
     client: 'pg',
     connection: url,
     pool: { min: 0, max: poolMax },
-    acquireConnectionTimeout: 10_000,
+    acquireConnectionTimeout: timeoutMs,
   });
 }

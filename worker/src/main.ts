@@ -2,10 +2,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import pino from 'pino';
 import { TASK_QUEUES, loadConfig, type Domain } from '@vigie/core';
-import { createDb, tenantsRepo, type Db } from '@vigie/db';
+import { createDb, type Db } from '@vigie/db';
 import { createTenantActivities } from '@vigie/activities';
 import { bundlePath } from '@vigie/workflows/bundle';
-import { startTenantOnboarding } from '@vigie/workflows/client';
+import { sweepOnboarding } from './onboarding-sweep';
 
 const config = loadConfig(process.env);
 const log = pino({ level: config.LOG_LEVEL, base: { process: 'worker' } });
@@ -29,20 +29,15 @@ async function connectWithRetry(): Promise<NativeConnection> {
   }
 }
 
-/** Starts onboarding for tenants whose signup could not reach Temporal. Starting twice is harmless. */
-async function sweepOnboarding(db: Db, client: Client): Promise<void> {
-  for (const tenantId of await tenantsRepo.findTenantsPendingOnboarding(db, 60)) {
-    await startTenantOnboarding(client, { tenantId });
-    log.info({ tenantId }, 'onboarding started by sweep');
-  }
-}
-
 async function main(): Promise<void> {
   Runtime.install({
     logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: (m, a) => log.warn(a, m), error: (m, a) => log.error(a, m) },
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX, config.DATABASE_TIMEOUT_MS, {
+    warn: (m) => log.warn(m),
+    error: (m) => log.error(m),
+  });
   const connection = await connectWithRetry();
   const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
   const domains = Object.keys(TASK_QUEUES) as Domain[];
@@ -59,7 +54,11 @@ async function main(): Promise<void> {
   );
   log.info({ taskQueues: domains.map((d) => TASK_QUEUES[d]) }, 'worker running');
 
-  const sweep = () => sweepOnboarding(db, client).catch((err) => log.warn({ err }, 'onboarding sweep failed'));
+  const sweep = () =>
+    sweepOnboarding(db, client).then(
+      (ids) => ids.length && log.info({ tenants: ids }, 'onboarding started by sweep'),
+      (err) => log.warn({ err }, 'onboarding sweep failed'),
+    );
   void sweep();
   const timer = setInterval(sweep, 5 * 60_000);
 
