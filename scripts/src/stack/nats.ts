@@ -38,14 +38,24 @@ function loadOrCreateKeys(file: string): NatsKeys {
 
 const unlimited = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
 
+export interface NatsAuth {
+  operatorJwt: string;
+  systemAccount: string;
+  systemAccountJwt: string;
+  account: string;
+  accountJwt: string;
+  /** Credentials of the user our own services (api, worker, ingest) connect with. */
+  credsFile: string;
+}
+
 /**
  * Decentralised auth (operator → accounts → users, "full" resolver): the server trusts the operator,
  * accounts are preloaded, and every user (our services now, each agent later) carries a JWT signed by
- * the VIGIE account's signing key. Returns the nats.conf text and the service user's credentials.
+ * the VIGIE account's signing key. Keys are created once in `dir/keys.json`; JWTs are re-signed each time.
  */
-async function writeConfig(opts: NatsOptions): Promise<{ configFile: string; credsFile: string }> {
-  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const keys = loadOrCreateKeys(path.join(opts.dataDir, 'keys.json'));
+export async function ensureNatsAuth(dir: string): Promise<NatsAuth> {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keys = loadOrCreateKeys(path.join(dir, 'keys.json'));
   const operator = fromSeed(enc.encode(keys.operatorSeed));
   const sys = fromSeed(enc.encode(keys.systemAccountSeed));
   const vigie = fromSeed(enc.encode(keys.vigieAccountSeed));
@@ -54,8 +64,8 @@ async function writeConfig(opts: NatsOptions): Promise<{ configFile: string; cre
 
   const operatorJwt = await encodeOperator('vigie-operator', operator, { system_account: sys.getPublicKey() });
   // The system account needs explicit unlimited limits, or the server refuses its connections.
-  const sysJwt = await encodeAccount('SYS', sys, { limits: { ...unlimited } }, { signer: operator });
-  const vigieJwt = await encodeAccount(
+  const systemAccountJwt = await encodeAccount('SYS', sys, { limits: { ...unlimited } }, { signer: operator });
+  const accountJwt = await encodeAccount(
     'VIGIE',
     vigie,
     {
@@ -74,10 +84,37 @@ async function writeConfig(opts: NatsOptions): Promise<{ configFile: string; cre
     { signer: operator },
   );
   const serviceJwt = await encodeUser('vigie-services', service, vigie, {}, { signer: signing });
-  const credsFile = path.join(opts.dataDir, 'service.creds');
+  const credsFile = path.join(dir, 'service.creds');
   fs.writeFileSync(credsFile, fmtCreds(serviceJwt, service), { mode: 0o600 });
-  fs.writeFileSync(path.join(opts.dataDir, 'account.json'), JSON.stringify({ account: vigie.getPublicKey() }, null, 2));
+  return {
+    operatorJwt,
+    systemAccount: sys.getPublicKey(),
+    systemAccountJwt,
+    account: vigie.getPublicKey(),
+    accountJwt,
+    credsFile,
+  };
+}
 
+/** The auth part of nats.conf (also written alone as `auth.conf` for production, see deploy/). */
+export function authConfig(auth: NatsAuth, resolverDir: string): string {
+  return `operator: "${auth.operatorJwt}"
+system_account: "${auth.systemAccount}"
+resolver: {
+  type: full
+  dir: "${resolverDir}"
+  allow_delete: false
+  interval: "2m"
+}
+resolver_preload: {
+  ${auth.systemAccount}: "${auth.systemAccountJwt}"
+  ${auth.account}: "${auth.accountJwt}"
+}
+`;
+}
+
+async function writeConfig(opts: NatsOptions): Promise<{ configFile: string; credsFile: string }> {
+  const auth = await ensureNatsAuth(opts.dataDir);
   const resolverDir = path.join(opts.dataDir, 'resolver');
   fs.mkdirSync(resolverDir, { recursive: true });
   const configFile = path.join(opts.dataDir, 'nats.conf');
@@ -93,22 +130,10 @@ jetstream {
   # power cut can lose to a few heartbeats, which agents re-send, at a small fraction of "always"'s cost.
   sync_interval: "10s"
 }
-operator: "${operatorJwt}"
-system_account: "${sys.getPublicKey()}"
-resolver: {
-  type: full
-  dir: "${resolverDir}"
-  allow_delete: false
-  interval: "2m"
-}
-resolver_preload: {
-  ${sys.getPublicKey()}: "${sysJwt}"
-  ${vigie.getPublicKey()}: "${vigieJwt}"
-}
-`,
+${authConfig(auth, resolverDir)}`,
     { mode: 0o600 },
   );
-  return { configFile, credsFile };
+  return { configFile, credsFile: auth.credsFile };
 }
 
 export async function startNats(opts: NatsOptions): Promise<{ service: Service; credsFile: string; url: string }> {
