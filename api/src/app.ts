@@ -59,12 +59,6 @@ export function createApp(deps: AppDeps): App {
   const openapi = buildOpenApi(routes, VERSION);
   const api = express.Router();
   api.use(passportInstance.initialize());
-  api.use((req, _res, next) => {
-    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (hasBody && !req.is('application/json')) return next(AppError.invalid('Content-Type must be application/json'));
-    next();
-  });
-  api.use(express.json({ limit: deps.config.BODY_LIMIT }));
   api.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });

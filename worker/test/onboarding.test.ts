@@ -17,7 +17,7 @@ let worker: Worker;
 let running: Promise<void>;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   api = await startTestApi();
   db = createDb(process.env.DATABASE_URL!, 4);
   client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });

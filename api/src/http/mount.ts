@@ -1,12 +1,35 @@
 import { createHash } from 'node:crypto';
-import type { NextFunction, Request, Response, Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type passport from 'passport';
 import type { z } from 'zod';
 import { AppError } from '@vigie/core';
 import { auditRepo, idempotencyRepo, withTenant, type TenantTx } from '@vigie/db';
 import type { AppDeps } from '../deps';
 import { zodFieldErrors } from './problem';
-import { successStatus, type Actor, type AnyRoute, type AuditInput, type AuthedContext } from './route';
+import { BinaryResponse, successStatus, type Actor, type AnyRoute, type AuditInput, type AuthedContext } from './route';
+
+const hasBody = (req: Request) => Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+
+/** JSON routes accept only JSON; raw routes only their declared media types. */
+function bodyGuard(def: AnyRoute, jsonLimit: string): RequestHandler[] {
+  if (def.rawBody) {
+    const { types, limit } = def.rawBody;
+    return [
+      (req, _res, next) => {
+        if (!req.is(types)) return next(AppError.invalid(`Content-Type must be one of: ${types.join(', ')}`));
+        next();
+      },
+      express.raw({ type: types, limit }),
+    ];
+  }
+  return [
+    (req, _res, next) => {
+      if (hasBody(req) && !req.is('application/json')) return next(AppError.invalid('Content-Type must be application/json'));
+      next();
+    },
+    express.json({ limit: jsonLimit }),
+  ];
+}
 
 function parsePart(schema: z.ZodType | undefined, value: unknown, part: 'body' | 'query' | 'params'): unknown {
   if (!schema) {
@@ -39,9 +62,9 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{8,200}$/;
 export function mountRoutes(router: Router, routes: AnyRoute[], deps: AppDeps, auth: passport.PassportStatic): void {
   for (const def of routes) {
     const status = successStatus(def);
-    const chain = def.auth === 'public' ? [] : [authenticate(auth)];
+    const chain = [...bodyGuard(def, deps.config.BODY_LIMIT), ...(def.auth === 'public' ? [] : [authenticate(auth)])];
     router[def.method](def.path, ...chain, ...(def.before ?? []), async (req: Request, res: Response) => {
-      const body = parsePart(def.body, req.body, 'body');
+      const body = def.rawBody ? req.body : parsePart(def.body, req.body, 'body');
       const query = parsePart(def.query, req.query, 'query');
       const params = parsePart(def.params, req.params, 'params');
       const base = { body, query, params, requestId: String(req.id), deps, req };
@@ -67,6 +90,11 @@ export function mountRoutes(router: Router, routes: AnyRoute[], deps: AppDeps, a
 }
 
 function send(res: Response, status: number, body: unknown): void {
+  if (body instanceof BinaryResponse) {
+    res.status(status).type(body.contentType).setHeader('Cache-Control', body.cacheControl);
+    res.send(body.bytes);
+    return;
+  }
   if (status === 204 || body === undefined) res.status(status === 200 ? 204 : status).end();
   else res.status(status).json(body);
 }

@@ -23,10 +23,15 @@ export function buildOpenApi(routes: AnyRoute[], version: string): ReturnType<ty
         ...(def.idempotent ? { header: idempotencyHeader } : {}),
       },
       ...(def.body ? { requestBody: { content: { 'application/json': { schema: def.body } } } } : {}),
+      ...(def.rawBody
+        ? { requestBody: { content: Object.fromEntries(def.rawBody.types.map((t) => [t, { schema: binary }])) } }
+        : {}),
       responses: {
         [status]: def.response
           ? { description: 'Success', content: { 'application/json': { schema: def.response } } }
-          : { description: 'Success, no content' },
+          : def.produces
+            ? { description: 'Success', content: { [def.produces]: { schema: binary } } }
+            : { description: 'Success, no content' },
         '400': problem('Invalid input (unknown fields are rejected)'),
         ...(def.auth === 'public' ? {} : { '401': problem('Missing or invalid token'), '403': problem('Role not allowed') }),
         ...(def.params ? { '404': problem('Not found, or another tenant’s') } : {}),
@@ -46,6 +51,7 @@ export function buildOpenApi(routes: AnyRoute[], version: string): ReturnType<ty
   });
 }
 
+const binary = z.string().meta({ format: 'binary' });
 const idempotencyHeader = z.object({
   'idempotency-key': z
     .string()

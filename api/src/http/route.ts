@@ -63,17 +63,30 @@ interface RouteShape<B, Q, P, R> {
   idempotent?: boolean;
   /** Extra middleware before validation's result is used (rate limits, passport). */
   before?: RequestHandler[];
+  /** The body is raw bytes of these media types (e.g. an image), not JSON; the handler reads `req.body`. */
+  rawBody?: { types: string[]; limit: string };
+  /** Media type of a binary response (the handler returns a `BinaryResponse`). */
+  produces?: string;
+}
+
+/** A non-JSON response body, e.g. an image. */
+export class BinaryResponse {
+  constructor(
+    readonly contentType: string,
+    readonly bytes: Buffer,
+    readonly cacheControl = 'private, no-cache',
+  ) {}
 }
 
 export interface PublicRoute<B = unknown, Q = unknown, P = unknown, R = unknown> extends RouteShape<B, Q, P, R> {
   auth: 'public';
-  handler(ctx: PublicContext<Infer<B>, Infer<Q>, Infer<P>>): Promise<R extends z.ZodType ? z.input<R> : void>;
+  handler(ctx: PublicContext<Infer<B>, Infer<Q>, Infer<P>>): Promise<R extends z.ZodType ? z.input<R> : void | BinaryResponse>;
 }
 
 export interface AuthedRoute<B = unknown, Q = unknown, P = unknown, R = unknown> extends RouteShape<B, Q, P, R> {
   /** Roles allowed; object-level checks (e.g. a client's own records) stay in the handler. */
   auth: readonly Role[];
-  handler(ctx: AuthedContext<Infer<B>, Infer<Q>, Infer<P>>): Promise<R extends z.ZodType ? z.input<R> : void>;
+  handler(ctx: AuthedContext<Infer<B>, Infer<Q>, Infer<P>>): Promise<R extends z.ZodType ? z.input<R> : void | BinaryResponse>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -99,6 +112,7 @@ export function route<
 
 export function successStatus(def: AnyRoute): number {
   if (def.status) return def.status;
+  if (def.produces) return 200;
   if (!def.response) return 204;
   return def.method === 'post' ? 201 : 200;
 }

@@ -101,3 +101,37 @@ export async function findTenantsPendingOnboarding(db: Db, olderThanSeconds: num
   const { rows } = await db.raw(`select tenant_id from tenants_pending_onboarding(make_interval(secs => ?))`, [olderThanSeconds]);
   return (rows as { tenant_id: string }[]).map((r) => r.tenant_id);
 }
+
+export interface TenantLogo {
+  contentType: string;
+  bytes: Buffer;
+  version: number;
+}
+
+export async function getTenantLogo(tx: TenantTx, tenantId: string): Promise<TenantLogo | undefined> {
+  const row = await tx('tenant_logos').where({ tenant_id: tenantId }).first();
+  return row ? { contentType: row.content_type, bytes: row.bytes, version: row.version } : undefined;
+}
+
+/** Stores the logo and points branding.logoUrl at it; the version in the URL busts caches. */
+export async function saveTenantLogo(tx: TenantTx, tenantId: string, contentType: string, bytes: Buffer): Promise<number> {
+  const [row] = await tx('tenant_logos')
+    .insert({ tenant_id: tenantId, content_type: contentType, bytes })
+    .onConflict('tenant_id')
+    .merge({ content_type: contentType, bytes, version: tx.raw('tenant_logos.version + 1'), updated_at: tx.fn.now() })
+    .returning('version');
+  const version = (row as { version: number }).version;
+  await setLogoUrl(tx, tenantId, `/api/v1/settings/logo?v=${version}`);
+  return version;
+}
+
+export async function deleteTenantLogo(tx: TenantTx, tenantId: string): Promise<void> {
+  await tx('tenant_logos').where({ tenant_id: tenantId }).delete();
+  await setLogoUrl(tx, tenantId, null);
+}
+
+async function setLogoUrl(tx: TenantTx, tenantId: string, url: string | null): Promise<void> {
+  await tx('tenant_settings')
+    .where({ tenant_id: tenantId })
+    .update({ branding: tx.raw(`branding || jsonb_build_object('logoUrl', ?::text)`, [url]), updated_at: tx.fn.now() });
+}

@@ -1,0 +1,57 @@
+import { startTestApi, sessionAs, type Session, type TestApi } from './support/harness';
+
+// A real 1×1 PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+let api: TestApi;
+let admin: Session;
+beforeAll(async () => {
+  api = await startTestApi();
+  admin = await api.signup();
+});
+afterAll(() => api.close());
+
+async function upload(bytes: Buffer, contentType: string, token = admin.token) {
+  const res = await fetch(`${api.url}/api/v1/settings/logo`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+    body: bytes,
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+it('stores an uploaded logo, serves it back, and removes it', async () => {
+  const put = await upload(PNG, 'image/png');
+  expect(put.status).toBe(200);
+  expect(put.body.branding.logoUrl).toBe('/api/v1/settings/logo?v=1');
+
+  const tech = await sessionAs(api, admin, 'technician');
+  const get = await fetch(`${api.url}${put.body.branding.logoUrl}`, { headers: { authorization: `Bearer ${tech.token}` } });
+  expect(get.status).toBe(200);
+  expect(get.headers.get('content-type')).toBe('image/png');
+  expect(Buffer.from(await get.arrayBuffer()).equals(PNG)).toBe(true);
+
+  expect((await upload(PNG, 'image/png')).body.branding.logoUrl).toBe('/api/v1/settings/logo?v=2');
+  const del = await api.call('DELETE', '/api/v1/settings/logo', { token: admin.token });
+  expect(del.body.branding.logoUrl).toBeNull();
+  expect((await api.call('GET', '/api/v1/settings/logo', { token: admin.token })).status).toBe(404);
+});
+
+it('checks the bytes, not the declared type, and the size', async () => {
+  expect((await upload(Buffer.from('<svg onload="alert(1)"/>'), 'image/png')).status).toBe(400);
+  const mislabelled = await upload(PNG, 'image/jpeg');
+  expect(mislabelled.status).toBe(400);
+  expect(mislabelled.body.detail).toContain('image/png');
+  expect((await upload(PNG, 'image/svg+xml')).status).toBe(400);
+  expect((await upload(Buffer.concat([PNG, Buffer.alloc(600 * 1024)]), 'image/png')).status).toBe(413);
+  // None of these changed anything.
+  expect((await api.call('GET', '/api/v1/settings', { token: admin.token })).body.branding.logoUrl).toBeNull();
+});
+
+it('lets only admins change the logo', async () => {
+  const manager = await sessionAs(api, admin, 'manager');
+  expect((await upload(PNG, 'image/png', manager.token)).status).toBe(403);
+});
