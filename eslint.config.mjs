@@ -16,7 +16,7 @@ const IO_LIBRARIES = [
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/bundles/**', '.data/**', '.cache/**', 'web/**', 'coverage/**', 'test-results/**'],
+    ignores: ['**/dist/**', '**/node_modules/**', '**/bundles/**', '.data/**', '.cache/**', 'web/src/**', 'web/*.ts', 'coverage/**', 'test-results/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -29,7 +29,7 @@ export default tseslint.config(
   },
   {
     // Tests read loosely typed JSON responses.
-    files: ['**/test/**/*.ts', '**/*.test.ts'],
+    files: ['**/test/**/*.ts', '**/*.test.ts', 'web/e2e/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

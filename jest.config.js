@@ -5,7 +5,7 @@ module.exports = {
   testEnvironment: 'node',
   transform,
   testMatch: ['<rootDir>/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/web/', '<rootDir>/.data/', '<rootDir>/.cache/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/web/src/', '<rootDir>/.data/', '<rootDir>/.cache/'],
   modulePathIgnorePatterns: ['<rootDir>/.cache/', '<rootDir>/.data/'],
   testTimeout: 60_000,
   // Two cores: two workers keep Postgres and the Temporal server responsive.

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { authConfig } from '../src/stack/nats';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (rel: string): string => fs.readFileSync(path.join(ROOT, rel), 'utf8');
@@ -20,11 +21,14 @@ const ENTRY_POINTS: Record<string, string> = {
   ingest: 'ingest/dist/main.js',
   migrate: 'scripts/dist/migrate.js',
 };
-/** Every variable core/src/config.ts reads. */
+/** The variables the app was agreed to read, plus any core/src/config.ts has gained since. */
 const APP_ENV = [
-  'NODE_ENV', 'HOST', 'PORT', 'PUBLIC_URL', 'LOG_LEVEL', 'DATABASE_URL', 'DATABASE_OWNER_URL', 'DATABASE_POOL_MAX',
-  'NATS_URL', 'NATS_CREDS', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE',
-  'ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_DAYS', 'LOGIN_RATE_LIMIT_PER_MINUTE', 'BODY_LIMIT', 'WEB_DIST',
+  ...new Set([
+    'NODE_ENV', 'HOST', 'PORT', 'PUBLIC_URL', 'LOG_LEVEL', 'DATABASE_URL', 'DATABASE_OWNER_URL', 'DATABASE_POOL_MAX',
+    'NATS_URL', 'NATS_CREDS', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE',
+    'ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_DAYS', 'LOGIN_RATE_LIMIT_PER_MINUTE', 'BODY_LIMIT', 'WEB_DIST',
+    ...[...read('core/src/config.ts').matchAll(/^\s+([A-Z][A-Z0-9_]+):\s*z\./gm)].map((m) => m[1] as string),
+  ]),
 ];
 const NATS_CLIENTS = ['api', 'worker', 'ingest'];
 const WORKER_PACKAGES = ['libreoffice-writer-nogui', 'python3-uno', 'fonts-dejavu-core'];
@@ -46,6 +50,7 @@ interface Service {
   healthcheck?: Healthcheck;
   restart?: string;
   ports?: (string | number)[];
+  networks?: string[] | Record<string, { aliases?: string[] } | null>;
 }
 interface ComposeFile {
   services: Record<string, Service>;
@@ -363,13 +368,18 @@ describe('docker-compose.yml', () => {
   });
 
   it('hands each NATS client its credentials and CA as mounted secrets', () => {
+    const networks = service('nats').networks;
+    const aliases = networks && !Array.isArray(networks) ? Object.values(networks).flatMap((n) => n?.aliases ?? []) : [];
+    const natsNames = ['nats', ...aliases];
     for (const name of NATS_CLIENTS) {
       const s = service(name);
       const env = envOf(s);
       const mounted = (s.secrets ?? []).map((r) => (typeof r === 'string' ? `/run/secrets/${r}` : (r.target ?? `/run/secrets/${r.source}`)));
       expect({ name, creds: mounted.includes(env.NATS_CREDS ?? '') }).toEqual({ name, creds: true });
       expect({ name, ca: mounted.includes(env.NODE_EXTRA_CA_CERTS ?? '') }).toEqual({ name, ca: true });
-      expect(env.NATS_URL).toMatch(/^(tls|nats):\/\/nats:4222$/);
+      // The host must resolve inside the compose network: the service name or one of its aliases.
+      const host = /^(?:tls|nats):\/\/(.+):4222$/.exec(env.NATS_URL ?? '')?.[1] ?? '';
+      expect({ name, host, resolves: natsNames.includes(host) }).toEqual({ name, host, resolves: true });
     }
   });
 
@@ -444,14 +454,30 @@ describe('deploy/nats/nats.conf', () => {
     }
   });
 
-  it('uses the full resolver on a persistent volume and includes the generated auth.conf', () => {
-    const resolver = block('resolver');
-    expect(setting(resolver, 'type')).toBe('full');
-    const dir = setting(resolver, 'dir') ?? '';
-    expect(namedVolumeMounts(nats).some(([, t]) => dir.startsWith(`${t}/`))).toBe(true);
+  it('takes operator, accounts and resolver from the generated auth.conf only', () => {
     expect(conf).toMatch(/^include\s+"?(\.\/)?auth\.conf"?\s*$/m);
+    // One source for these settings: a second definition here would silently override or be overridden.
+    expect(conf).not.toMatch(/^\s*(operator|system_account|resolver|resolver_preload)\s*[:={]/m);
     // auth.conf is generated per deployment, never committed.
     expect(gitIgnored('deploy/nats/auth.conf')).toBe(true);
+  });
+
+  it('is generated, as deploy/README.md says, with a full resolver on the volume and creds the services mount', () => {
+    const readme = read('deploy/README.md');
+    const command = /\bnode scripts\/dist\/nats-auth\.js\s+(\S+)\s+(\S+)/.exec(readme);
+    expect(command).not.toBeNull();
+    const [, outDir = '', resolverDir = ''] = command ?? [];
+    expect(namedVolumeMounts(nats).some(([, t]) => resolverDir.startsWith(`${t}/`))).toBe(true);
+    const rendered = authConfig(
+      { operatorJwt: 'o', systemAccount: 'S', systemAccountJwt: 's', account: 'A', accountJwt: 'a', credsFile: '' },
+      resolverDir,
+    );
+    expect(rendered).toMatch(/resolver:\s*\{[^}]*\btype:\s*full\b/);
+    expect(rendered).toContain(`dir: "${resolverDir}"`);
+    // auth.conf reaches the directory the server mounts; the creds file is the services' secret.
+    expect(readme).toContain(`cp ${outDir}/auth.conf ${confMount?.[0].replace(/^\.\//, '')}/auth.conf`);
+    expect(path.normalize(compose.secrets?.nats_service_creds?.file ?? '')).toBe(path.normalize(`${outDir}/service.creds`));
+    expect(gitIgnored(`${outDir}/keys.json`)).toBe(true);
   });
 });
 
