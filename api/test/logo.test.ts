@@ -18,7 +18,7 @@ async function upload(bytes: Buffer, contentType: string, token = admin.token) {
   const res = await fetch(`${api.url}/api/v1/settings/logo`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
-    body: bytes,
+    body: new Uint8Array(bytes),
   });
   return { status: res.status, body: (await res.json()) as any };
 }

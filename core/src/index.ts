@@ -8,3 +8,5 @@ export * from './schemas/auth';
 export * from './schemas/users';
 export * from './schemas/tenants';
 export * from './schemas/audit';
+export * from './crm/identifiers';
+export * from './schemas/clients';

@@ -8,3 +8,4 @@ export * as refreshTokensRepo from './repositories/refresh-tokens';
 export * as auditRepo from './repositories/audit';
 export * as idempotencyRepo from './repositories/idempotency';
 export type { UserRow } from './repositories/users';
+export * as clientsRepo from './repositories/clients';

@@ -14,7 +14,59 @@ export interface CrossTenantFixture {
   validBody?: Partial<Record<'post' | 'put' | 'patch' | 'delete', unknown>>;
 }
 
+let sirenSeq = 100_000_00;
+/** A fresh valid SIREN (Luhn) per call, so fixtures never collide on duplicate detection. */
+export function nextSiren(): string {
+  for (;;) {
+    const base = String(sirenSeq++).padStart(8, '0');
+    for (let check = 0; check < 10; check++) {
+      const candidate = base + check;
+      let sum = 0;
+      for (let i = 0; i < 9; i++) {
+        let d = Number(candidate[8 - i]);
+        if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+        sum += d;
+      }
+      if (sum % 10 === 0) return candidate;
+    }
+  }
+}
+
+async function createClient(api: TestApi, owner: Session): Promise<string> {
+  const res = await api.call('POST', '/api/v1/clients', { token: owner.token, body: { name: 'Victim Client', siren: nextSiren() } });
+  if (res.status !== 201) throw new Error(`fixture client: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+async function createChild(api: TestApi, owner: Session, kind: 'sites' | 'contacts', body: unknown): Promise<string> {
+  const clientId = await createClient(api, owner);
+  const res = await api.call('POST', `/api/v1/clients/${clientId}/${kind}`, { token: owner.token, body });
+  if (res.status !== 201) throw new Error(`fixture ${kind}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+const clientScoped = (path: string, validPost?: unknown): CrossTenantFixture => ({
+  path,
+  create: async (api, owner) => ({ id: await createClient(api, owner) }),
+  ...(validPost ? { validBody: { post: validPost } } : {}),
+});
+
 export const crossTenantFixtures: CrossTenantFixture[] = [
+  { ...clientScoped('/clients/:id'), validBody: { patch: { name: 'Hijacked' } } },
+  clientScoped('/clients/:id/sites', { name: 'Siège', address: { city: 'Lyon' } }),
+  clientScoped('/clients/:id/contacts', { name: 'Eve' }),
+  clientScoped('/clients/:id/interactions', { kind: 'note', subject: 'Intrusion' }),
+  clientScoped('/clients/:id/timeline'),
+  {
+    path: '/sites/:id',
+    create: async (api, owner) => ({ id: await createChild(api, owner, 'sites', { name: 'Agence', address: { city: 'Nantes' } }) }),
+    validBody: { patch: { name: 'Hijacked' } },
+  },
+  {
+    path: '/contacts/:id',
+    create: async (api, owner) => ({ id: await createChild(api, owner, 'contacts', { name: 'Claire' }) }),
+    validBody: { patch: { name: 'Hijacked' } },
+  },
   {
     path: '/users/:id',
     async create(api, owner) {

@@ -1,0 +1,225 @@
+import {
+  STAFF_ROLES,
+  clientListQuerySchema,
+  clientSchema,
+  contactSchema,
+  createClientBodySchema,
+  createContactBodySchema,
+  createInteractionBodySchema,
+  idParamsSchema,
+  interactionListQuerySchema,
+  interactionSchema,
+  listQuerySchema,
+  pageSchema,
+  siteBodySchema,
+  siteSchema,
+  timelineEntrySchema,
+  updateClientBodySchema,
+  updateContactBodySchema,
+  updateSiteBodySchema,
+} from '@vigie/core';
+import { clientsRepo } from '@vigie/db';
+import { route, type AnyRoute } from '../http/route';
+import * as crm from './service';
+
+/** Everyone on staff reads the CRM and logs interactions; admins and managers change records. */
+const READ = STAFF_ROLES;
+const WRITE = ['admin', 'manager'] as const;
+
+export const clientRoutes: AnyRoute[] = [
+  route({
+    method: 'get',
+    path: '/clients',
+    tag: 'crm',
+    summary: 'List clients (filters: status, tag, q on name/SIREN/SIRET; archived only when asked)',
+    auth: READ,
+    query: clientListQuerySchema,
+    response: pageSchema(clientSchema),
+    handler: ({ tx, query }) => tx((t) => clientsRepo.listClients(t, query)),
+  }),
+  route({
+    method: 'post',
+    path: '/clients',
+    tag: 'crm',
+    summary: 'Create a client (SIREN/SIRET/VAT checked; duplicates by SIREN/SIRET refused with 409)',
+    auth: WRITE,
+    body: createClientBodySchema,
+    response: clientSchema,
+    idempotent: true,
+    handler: (ctx) => crm.createClient(ctx, ctx.body),
+  }),
+  route({
+    method: 'get',
+    path: '/clients/:id',
+    tag: 'crm',
+    summary: 'One client',
+    auth: READ,
+    params: idParamsSchema,
+    response: clientSchema,
+    handler: ({ tx, params }) => tx((t) => crm.findClientOr404(t, params.id)),
+  }),
+  route({
+    method: 'patch',
+    path: '/clients/:id',
+    tag: 'crm',
+    summary: 'Change a client (status archived to archive it)',
+    auth: WRITE,
+    params: idParamsSchema,
+    body: updateClientBodySchema,
+    response: clientSchema,
+    handler: (ctx) => crm.updateClient(ctx, ctx.params.id, ctx.body),
+  }),
+  route({
+    method: 'get',
+    path: '/clients/:id/sites',
+    tag: 'crm',
+    summary: 'Sites of a client',
+    auth: READ,
+    params: idParamsSchema,
+    query: listQuerySchema,
+    response: pageSchema(siteSchema),
+    handler: ({ tx, params, query }) =>
+      tx(async (t) => {
+        await crm.findClientOr404(t, params.id);
+        return clientsRepo.listSites(t, params.id, query);
+      }),
+  }),
+  route({
+    method: 'post',
+    path: '/clients/:id/sites',
+    tag: 'crm',
+    summary: 'Add a site to a client',
+    auth: WRITE,
+    params: idParamsSchema,
+    body: siteBodySchema,
+    response: siteSchema,
+    handler: (ctx) => crm.createSite(ctx, ctx.params.id, ctx.body),
+  }),
+  route({
+    method: 'get',
+    path: '/sites/:id',
+    tag: 'crm',
+    summary: 'One site',
+    auth: READ,
+    params: idParamsSchema,
+    response: siteSchema,
+    handler: (ctx) => crm.getSite(ctx, ctx.params.id),
+  }),
+  route({
+    method: 'patch',
+    path: '/sites/:id',
+    tag: 'crm',
+    summary: 'Change a site',
+    auth: WRITE,
+    params: idParamsSchema,
+    body: updateSiteBodySchema,
+    response: siteSchema,
+    handler: (ctx) => crm.updateSite(ctx, ctx.params.id, ctx.body),
+  }),
+  route({
+    method: 'delete',
+    path: '/sites/:id',
+    tag: 'crm',
+    summary: 'Remove a site',
+    auth: WRITE,
+    params: idParamsSchema,
+    handler: (ctx) => crm.deleteSite(ctx, ctx.params.id),
+  }),
+  route({
+    method: 'get',
+    path: '/clients/:id/contacts',
+    tag: 'crm',
+    summary: 'Contacts of a client',
+    auth: READ,
+    params: idParamsSchema,
+    query: listQuerySchema,
+    response: pageSchema(contactSchema),
+    handler: ({ tx, params, query }) =>
+      tx(async (t) => {
+        await crm.findClientOr404(t, params.id);
+        return clientsRepo.listContacts(t, params.id, query);
+      }),
+  }),
+  route({
+    method: 'post',
+    path: '/clients/:id/contacts',
+    tag: 'crm',
+    summary: 'Add a contact (making it primary demotes the previous primary)',
+    auth: WRITE,
+    params: idParamsSchema,
+    body: createContactBodySchema,
+    response: contactSchema,
+    handler: (ctx) => crm.createContact(ctx, ctx.params.id, ctx.body),
+  }),
+  route({
+    method: 'get',
+    path: '/contacts/:id',
+    tag: 'crm',
+    summary: 'One contact',
+    auth: READ,
+    params: idParamsSchema,
+    response: contactSchema,
+    handler: (ctx) => crm.getContact(ctx, ctx.params.id),
+  }),
+  route({
+    method: 'patch',
+    path: '/contacts/:id',
+    tag: 'crm',
+    summary: 'Change a contact',
+    auth: WRITE,
+    params: idParamsSchema,
+    body: updateContactBodySchema,
+    response: contactSchema,
+    handler: (ctx) => crm.updateContact(ctx, ctx.params.id, ctx.body),
+  }),
+  route({
+    method: 'delete',
+    path: '/contacts/:id',
+    tag: 'crm',
+    summary: 'Remove a contact (its interactions stay)',
+    auth: WRITE,
+    params: idParamsSchema,
+    handler: (ctx) => crm.deleteContact(ctx, ctx.params.id),
+  }),
+  route({
+    method: 'get',
+    path: '/clients/:id/interactions',
+    tag: 'crm',
+    summary: 'Interactions with a client (filter: kind)',
+    auth: READ,
+    params: idParamsSchema,
+    query: interactionListQuerySchema,
+    response: pageSchema(interactionSchema),
+    handler: ({ tx, params, query }) =>
+      tx(async (t) => {
+        await crm.findClientOr404(t, params.id);
+        return clientsRepo.listInteractions(t, params.id, query);
+      }),
+  }),
+  route({
+    method: 'post',
+    path: '/clients/:id/interactions',
+    tag: 'crm',
+    summary: 'Log a call, e-mail, note, meeting or commercial action',
+    auth: READ,
+    params: idParamsSchema,
+    body: createInteractionBodySchema,
+    response: interactionSchema,
+    handler: (ctx) => crm.createInteraction(ctx, ctx.params.id, ctx.body),
+  }),
+  route({
+    method: 'get',
+    path: '/clients/:id/timeline',
+    tag: 'crm',
+    summary: 'Everything that happened with a client, newest first',
+    auth: READ,
+    params: idParamsSchema,
+    query: listQuerySchema,
+    response: pageSchema(timelineEntrySchema),
+    handler: ({ tx, params, query }) =>
+      tx(async (t) => {
+        await crm.findClientOr404(t, params.id);
+        return clientsRepo.listTimeline(t, params.id, query);
+      }),
+  }),
+];
