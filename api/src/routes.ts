@@ -6,8 +6,9 @@ import { userRoutes } from './users/routes';
 import { tenantRoutes } from './tenants/routes';
 import { auditRoutes } from './audit/routes';
 import { clientRoutes } from './clients/routes';
+import { pipelineRoutes } from './pipeline/routes';
 
 /** Every API route, in one list: mounted on Express, documented in OpenAPI, walked by the cross-tenant test. */
 export function allRoutes(deps: AppDeps, passportInstance: passport.PassportStatic): AnyRoute[] {
-  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes];
+  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...pipelineRoutes];
 }

@@ -10,3 +10,5 @@ export * from './schemas/tenants';
 export * from './schemas/audit';
 export * from './crm/identifiers';
 export * from './schemas/clients';
+export * from './crm/forecast';
+export * from './schemas/pipeline';

@@ -3,6 +3,8 @@ import pg from 'pg';
 
 // bigint (count(*), sums) as JS numbers: our values (cents, minutes, counts) stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// Calendar dates stay 'YYYY-MM-DD' strings: a Date would shift them by the server's time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 export type Db = Knex;
 

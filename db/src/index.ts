@@ -9,3 +9,4 @@ export * as auditRepo from './repositories/audit';
 export * as idempotencyRepo from './repositories/idempotency';
 export type { UserRow } from './repositories/users';
 export * as clientsRepo from './repositories/clients';
+export * as pipelineRepo from './repositories/pipeline';

@@ -69,7 +69,7 @@ it('reports its completed steps through a query', async () => {
     await handle.result();
     return handle.query(onboardingStepsQuery);
   });
-  expect(steps).toEqual(['settings', 'done']);
+  expect(steps).toEqual(['settings', 'pipeline', 'done']);
 });
 
 it('fails fast, without retrying forever, for a tenant that does not exist', async () => {

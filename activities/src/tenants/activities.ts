@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { tenantsRepo, withTenant, type Db } from '@vigie/db';
+import { pipelineRepo, tenantsRepo, withTenant, type Db } from '@vigie/db';
 
 export interface TenantActivityDeps {
   db: Db;
@@ -18,6 +18,10 @@ export function createTenantActivities({ db }: TenantActivityDeps) {
           throw ApplicationFailure.nonRetryable(`tenant ${tenantId} does not exist`, 'TenantNotFound');
         return { created: await tenantsRepo.ensureTenantSettings(tx, tenantId) };
       });
+    },
+
+    async createDefaultPipelineStages({ tenantId }: TenantInput): Promise<{ created: number }> {
+      return withTenant(db, tenantId, async (tx) => ({ created: await pipelineRepo.ensureDefaultStages(tx, tenantId) }));
     },
 
     async markTenantOnboarded({ tenantId }: TenantInput): Promise<void> {

@@ -51,7 +51,34 @@ const clientScoped = (path: string, validPost?: unknown): CrossTenantFixture => 
   ...(validPost ? { validBody: { post: validPost } } : {}),
 });
 
+async function createOpportunity(api: TestApi, owner: Session): Promise<string> {
+  const clientId = await createClient(api, owner);
+  const res = await api.call('POST', '/api/v1/opportunities', { token: owner.token, body: { clientId, title: 'Deal', amountCents: 100_00 } });
+  if (res.status !== 201) throw new Error(`fixture opportunity: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
 export const crossTenantFixtures: CrossTenantFixture[] = [
+  {
+    path: '/pipeline/stages/:id',
+    create: async (api, owner) => {
+      const res = await api.call('POST', '/api/v1/pipeline/stages', { token: owner.token, body: { name: `Étape ${Date.now()}`, probability: 30 } });
+      if (res.status !== 201) throw new Error(`fixture stage: ${res.status}`);
+      return { id: res.body.id };
+    },
+    validBody: { patch: { name: 'Hijacked' } },
+  },
+  {
+    path: '/opportunities/:id',
+    create: async (api, owner) => ({ id: await createOpportunity(api, owner) }),
+    validBody: { patch: { title: 'Hijacked' } },
+  },
+  {
+    path: '/opportunities/:id/move',
+    create: async (api, owner) => ({ id: await createOpportunity(api, owner) }),
+    // B moves A's opportunity to one of B's own stages: still A's object, still 404.
+    validBody: { post: { stageId: '00000000-0000-4000-8000-000000000000' } },
+  },
   { ...clientScoped('/clients/:id'), validBody: { patch: { name: 'Hijacked' } } },
   clientScoped('/clients/:id/sites', { name: 'Siège', address: { city: 'Lyon' } }),
   clientScoped('/clients/:id/contacts', { name: 'Eve' }),

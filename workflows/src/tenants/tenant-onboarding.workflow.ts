@@ -1,12 +1,12 @@
-import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { defineQuery, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { TenantActivities, TenantInput } from '@vigie/activities';
 
-const { applyDefaultTenantSettings, markTenantOnboarded } = proxyActivities<TenantActivities>({
+const { applyDefaultTenantSettings, createDefaultPipelineStages, markTenantOnboarded } = proxyActivities<TenantActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['TenantNotFound'] },
 });
 
-export const ONBOARDING_STEPS = ['settings', 'done'] as const;
+export const ONBOARDING_STEPS = ['settings', 'pipeline', 'done'] as const;
 export type OnboardingStep = (typeof ONBOARDING_STEPS)[number];
 
 export interface OnboardingResult {
@@ -26,6 +26,12 @@ export async function tenantOnboardingWorkflow(input: TenantInput): Promise<Onbo
 
   const { created } = await applyDefaultTenantSettings(input);
   completed.push('settings');
+
+  // Added after the first release: `patched` keeps histories recorded before it replayable.
+  if (patched('default-pipeline-stages')) {
+    await createDefaultPipelineStages(input);
+    completed.push('pipeline');
+  }
 
   await markTenantOnboarded(input);
   completed.push('done');
