@@ -3,7 +3,7 @@ import { connect, credsAuthenticator, type NatsConnection } from 'nats';
 import fs from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Config } from '@vigie/core';
-import { createDb, type Db } from '@vigie/db';
+import { createDb, LocalDiskStorage, type Db, type DocumentStorage } from '@vigie/db';
 
 /** Everything the HTTP layer needs from the outside world, wired once at boot and closed at shutdown. */
 export interface AppDeps {
@@ -12,6 +12,7 @@ export interface AppDeps {
   temporal: Client;
   /** Null until the first successful connection; NATS reconnects on its own afterwards. */
   nats(): NatsConnection | null;
+  storage: DocumentStorage;
   log: Logger;
   close(): Promise<void>;
 }
@@ -47,6 +48,7 @@ export async function createDeps(config: Config, log = pino({ level: config.LOG_
     db,
     temporal,
     nats: () => nc,
+    storage: new LocalDiskStorage(config.STORAGE_DIR),
     log,
     async close() {
       closed = true;

@@ -24,6 +24,9 @@ const configSchema = z.object({
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   BODY_LIMIT: z.string().default('1mb'),
   WEB_DIST: z.string().optional(),
+  /** Where uploaded documents are kept (local disk storage). */
+  STORAGE_DIR: z.string().default('.data/documents'),
+  DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema>;

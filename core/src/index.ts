@@ -12,3 +12,5 @@ export * from './crm/identifiers';
 export * from './schemas/clients';
 export * from './crm/forecast';
 export * from './schemas/pipeline';
+export * from './files';
+export * from './schemas/documents';

@@ -10,3 +10,5 @@ export * as idempotencyRepo from './repositories/idempotency';
 export type { UserRow } from './repositories/users';
 export * as clientsRepo from './repositories/clients';
 export * as pipelineRepo from './repositories/pipeline';
+export * from './storage';
+export * as documentsRepo from './repositories/documents';

@@ -61,7 +61,14 @@ async function main(): Promise<void> {
     log: say,
   });
   const logs = path.join(DATA_DIR, 'logs');
-  const env = { ...process.env, ...stack.env, NODE_ENV: 'development', PORT: String(PORTS.api), HOST: '127.0.0.1' };
+  const env = {
+    ...process.env,
+    ...stack.env,
+    NODE_ENV: 'development',
+    PORT: String(PORTS.api),
+    HOST: '127.0.0.1',
+    STORAGE_DIR: path.join(DATA_DIR, 'documents'),
+  };
   const processes: Service[] = [];
   let stopping = false;
   const stopAll = async (code: number) => {

@@ -41,6 +41,7 @@ async function main(): Promise<number> {
           NODE_ENV: 'test',
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
           VIGIE_TEST_DATA_DIR: dataDir,
+          STORAGE_DIR: path.join(dataDir, 'documents'),
           TEMPORAL_CLI: TEMPORAL_BIN,
           TEMPORAL_TEST_SERVER: TIME_SKIPPING_SERVER,
         },

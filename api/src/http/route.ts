@@ -64,7 +64,7 @@ interface RouteShape<B, Q, P, R> {
   /** Extra middleware before validation's result is used (rate limits, passport). */
   before?: RequestHandler[];
   /** The body is raw bytes of these media types (e.g. an image), not JSON; the handler reads `req.body`. */
-  rawBody?: { types: string[]; limit: string };
+  rawBody?: { types: string[]; limit: string | number };
   /** Media type of a binary response (the handler returns a `BinaryResponse`). */
   produces?: string;
 }

@@ -12,6 +12,8 @@ export interface CrossTenantFixture {
   create(api: TestApi, owner: Session): Promise<Record<string, string>>;
   /** A body that passes validation, per method, so the answer is about ownership, not input. */
   validBody?: Partial<Record<'post' | 'put' | 'patch' | 'delete', unknown>>;
+  /** A query string that passes validation, per method (e.g. `filename=x.pdf`). */
+  validQuery?: Partial<Record<'get' | 'post' | 'put' | 'patch' | 'delete', string>>;
 }
 
 let sirenSeq = 100_000_00;
@@ -51,6 +53,17 @@ const clientScoped = (path: string, validPost?: unknown): CrossTenantFixture => 
   ...(validPost ? { validBody: { post: validPost } } : {}),
 });
 
+export async function uploadDocument(api: TestApi, owner: Session, clientId?: string): Promise<string> {
+  const cid = clientId ?? (await createClient(api, owner));
+  const res = await fetch(`${api.url}/api/v1/clients/${cid}/documents?filename=secret.txt&category=contract`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'text/plain' },
+    body: 'Contrat confidentiel',
+  });
+  if (res.status !== 201) throw new Error(`fixture document: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
 async function createOpportunity(api: TestApi, owner: Session): Promise<string> {
   const clientId = await createClient(api, owner);
   const res = await api.call('POST', '/api/v1/opportunities', { token: owner.token, body: { clientId, title: 'Deal', amountCents: 100_00 } });
@@ -84,6 +97,15 @@ export const crossTenantFixtures: CrossTenantFixture[] = [
   clientScoped('/clients/:id/contacts', { name: 'Eve' }),
   clientScoped('/clients/:id/interactions', { kind: 'note', subject: 'Intrusion' }),
   clientScoped('/clients/:id/timeline'),
+  { ...clientScoped('/clients/:id/documents', 'not really a file'), validQuery: { post: 'filename=x.txt' } },
+  {
+    path: '/documents/:id',
+    create: async (api, owner) => ({ id: await uploadDocument(api, owner) }),
+  },
+  {
+    path: '/documents/:id/content',
+    create: async (api, owner) => ({ id: await uploadDocument(api, owner) }),
+  },
   {
     path: '/sites/:id',
     create: async (api, owner) => ({ id: await createChild(api, owner, 'sites', { name: 'Agence', address: { city: 'Nantes' } }) }),
