@@ -1,4 +1,5 @@
 import {
+  AppError,
   STAFF_ROLES,
   clientListQuerySchema,
   clientSchema,
@@ -18,9 +19,22 @@ import {
   updateContactBodySchema,
   updateSiteBodySchema,
 } from '@vigie/core';
+import { z } from 'zod';
 import { clientsRepo } from '@vigie/db';
-import { route, type AnyRoute } from '../http/route';
+import { BinaryResponse, route, type AnyRoute } from '../http/route';
+import { clientsToCsv, importClients, importQuerySchema } from './csv';
 import * as crm from './service';
+
+const importReportSchema = z
+  .object({
+    dryRun: z.boolean(),
+    rows: z.number().int(),
+    valid: z.number().int(),
+    clientsCreated: z.number().int(),
+    contactsCreated: z.number().int(),
+    errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })),
+  })
+  .meta({ id: 'ImportReport' });
 
 /** Everyone on staff reads the CRM and logs interactions; admins and managers change records. */
 const READ = STAFF_ROLES;
@@ -47,6 +61,52 @@ export const clientRoutes: AnyRoute[] = [
     response: clientSchema,
     idempotent: true,
     handler: (ctx) => crm.createClient(ctx, ctx.body),
+  }),
+  route({
+    method: 'post',
+    path: '/clients/import',
+    tag: 'crm',
+    summary: 'Import clients (and one contact each) from CSV; ?dryRun=true (default) only reports row/field errors',
+    auth: WRITE,
+    query: importQuerySchema,
+    rawBody: { types: ['text/csv', 'text/plain'], limit: '5mb' },
+    response: importReportSchema,
+    status: 200,
+    handler: async ({ tx, actor, query, req, audit }) => {
+      const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      return tx(async (t) => {
+        const report = await importClients(t, actor.tenantId, text, query.dryRun);
+        if (!query.dryRun && report.errors.length > 0)
+          throw AppError.invalid(
+            `the file has ${report.errors.length} error(s); nothing was imported`,
+            report.errors.map((e) => ({ path: `row ${e.row}.${e.field}`, message: e.message })),
+          );
+        if (!query.dryRun)
+          await audit(t, { action: 'client.import', entity: 'client', entityId: null, after: { clients: report.clientsCreated, contacts: report.contactsCreated } });
+        return report;
+      });
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/clients/export',
+    tag: 'crm',
+    summary: 'Export clients as CSV (same filters as the list; same columns as the import)',
+    auth: READ,
+    query: clientListQuerySchema.omit({ limit: true, cursor: true }),
+    produces: 'text/csv',
+    handler: ({ tx, query, req }) =>
+      tx(async (t) => {
+        req.res!.setHeader('Content-Disposition', 'attachment; filename="clients.csv"');
+        const all = [];
+        let cursor: string | undefined;
+        do {
+          const page = await clientsRepo.listClients(t, { ...query, limit: 200, cursor });
+          all.push(...page.items);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        return new BinaryResponse('text/csv; charset=utf-8', Buffer.from(clientsToCsv(all), 'utf8'));
+      }),
   }),
   route({
     method: 'get',
