@@ -10,4 +10,5 @@ npm run --silent build
 echo "[lint] eslint and type-check of tests"
 npm run --silent lint
 npm run --silent typecheck
+npm run --silent typecheck --workspace @vigie/web
 exec node scripts/dist/test-run.js "$@"

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium driven by playwright-core (never a downloaded browser). */
+export const RESULTS_DIR = path.resolve(__dirname, '..', '..', '..', 'test-results');
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const file = path.join(RESULTS_DIR, `${name}.png`);
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Runs one step of a flow; on failure saves a screenshot named after it before failing. */
+export async function step<T>(page: Page, name: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const file = await screenshot(page, `failure-${name.replace(/[^a-z0-9]+/gi, '-')}`).catch(() => 'none');
+    throw new Error(`step "${name}" failed (screenshot: ${file}): ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Inputs without an accessible name (no <label>, aria-label or aria-labelledby). */
+export async function unlabelledInputs(page: Page): Promise<string[]> {
+  return page.$$eval('input:not([type=hidden]), select, textarea', (elements) =>
+    elements
+      .filter((el) => {
+        const input = el as HTMLInputElement;
+        const labelled = (input.labels?.length ?? 0) > 0 || input.getAttribute('aria-label') || input.getAttribute('aria-labelledby');
+        return !labelled;
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}

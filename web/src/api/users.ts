@@ -1,0 +1,12 @@
+import type { CreateUserBody, Page, UpdateUserBody, User, UserListQuery } from '@vigie/core';
+import { http } from './http';
+
+export type UserListParams = Partial<UserListQuery>;
+
+export const listUsers = (params: UserListParams) => http.get<Page<User>>('/users', params);
+export const getUser = (id: string) => http.get<User>(`/users/${encodeURIComponent(id)}`);
+/** The idempotency key makes a retried submit (double click, flaky network) create one user only. */
+export const createUser = (body: CreateUserBody, idempotencyKey?: string) =>
+  http.post<User>('/users', body, { headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {} });
+export const updateUser = (id: string, body: UpdateUserBody) => http.patch<User>(`/users/${encodeURIComponent(id)}`, body);
+export const deleteUser = (id: string) => http.delete(`/users/${encodeURIComponent(id)}`);

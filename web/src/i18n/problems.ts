@@ -1,0 +1,54 @@
+import { ApiError } from '@/api/http';
+import { i18n } from './index';
+
+/**
+ * The API words its problems in English for developers. Those a user can meet are shown in their language,
+ * and some belong next to a field. Matching on the detail text is a stopgap until the API sends stable codes;
+ * an unknown detail is shown as is.
+ */
+const KNOWN: { match: RegExp; key: string; path?: string }[] = [
+  { match: /e-mail already exists/i, key: 'problems.emailTaken', path: 'email' },
+  { match: /at least one active admin/i, key: 'problems.lastAdmin' },
+  { match: /cannot disable your own/i, key: 'problems.disableSelf' },
+  { match: /cannot delete your own/i, key: 'problems.deleteSelf' },
+  { match: /staff account cannot become a client/i, key: 'problems.staffToClient', path: 'role' },
+  { match: /client user cannot become staff/i, key: 'problems.clientToStaff', path: 'role' },
+  { match: /not a PNG, JPEG or WebP/i, key: 'problems.notAnImage' },
+  { match: /^the file is image\//i, key: 'problems.wrongImageType' },
+];
+
+export interface KnownProblem {
+  message: string;
+  path?: string;
+}
+
+export function knownProblem(err: ApiError): KnownProblem | undefined {
+  const detail = err.problem.detail ?? '';
+  const hit = KNOWN.find((k) => k.match.test(detail));
+  return hit ? { message: i18n.global.t(hit.key), path: hit.path } : undefined;
+}
+
+const BY_STATUS: Record<number, string> = {
+  0: 'errors.network',
+  400: 'errors.badRequest',
+  401: 'errors.unauthenticated',
+  403: 'errors.forbidden',
+  404: 'errors.notFound',
+  409: 'errors.conflict',
+  413: 'errors.tooLarge',
+  429: 'errors.rateLimited',
+  503: 'errors.unavailable',
+};
+
+/** One sentence for a person, whatever was thrown; server errors carry the request id for support. */
+export function errorMessage(err: unknown): string {
+  const { t } = i18n.global;
+  if (!(err instanceof ApiError)) return t('errors.server');
+  const known = knownProblem(err);
+  if (known) return known.message;
+  const base = t(BY_STATUS[err.status] ?? 'errors.server');
+  // A conflict's detail says which rule was hit: more useful than the generic sentence alone.
+  if (err.status === 409 && err.problem.detail) return `${base} (${err.problem.detail})`;
+  if (err.status >= 500 && err.problem.requestId) return `${base} ${t('errors.reference', { id: err.problem.requestId })}`;
+  return base;
+}

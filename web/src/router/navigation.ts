@@ -1,0 +1,62 @@
+import { STAFF_ROLES, type Role } from '@vigie/core';
+
+export type NavKey =
+  | 'dashboard'
+  | 'crm'
+  | 'contracts'
+  | 'tickets'
+  | 'planning'
+  | 'billing'
+  | 'assets'
+  | 'playbooks'
+  | 'settings'
+  | 'users'
+  | 'audit';
+
+export interface NavEntry {
+  key: NavKey;
+  /** Material icon name (bundled font from @quasar/extras). */
+  icon: string;
+  path: string;
+  roles: readonly Role[];
+  /** Entries of the "Paramètres" section of the drawer. */
+  admin?: boolean;
+}
+
+const ADMIN: readonly Role[] = ['admin'];
+const FINANCE: readonly Role[] = ['admin', 'manager'];
+
+/** The staff navigation: the drawer, the global search and the routes' roles all come from here. */
+export const STAFF_NAV: readonly NavEntry[] = [
+  { key: 'dashboard', icon: 'space_dashboard', path: '/', roles: STAFF_ROLES },
+  { key: 'crm', icon: 'business', path: '/crm', roles: STAFF_ROLES },
+  { key: 'contracts', icon: 'description', path: '/contracts', roles: STAFF_ROLES },
+  { key: 'tickets', icon: 'confirmation_number', path: '/tickets', roles: STAFF_ROLES },
+  { key: 'planning', icon: 'event', path: '/planning', roles: STAFF_ROLES },
+  { key: 'billing', icon: 'receipt_long', path: '/billing', roles: FINANCE },
+  { key: 'assets', icon: 'devices', path: '/assets', roles: STAFF_ROLES },
+  { key: 'playbooks', icon: 'terminal', path: '/playbooks', roles: STAFF_ROLES },
+  { key: 'settings', icon: 'tune', path: '/settings', roles: ADMIN, admin: true },
+  { key: 'users', icon: 'group', path: '/users', roles: ADMIN, admin: true },
+  { key: 'audit', icon: 'history', path: '/audit', roles: ADMIN, admin: true },
+];
+
+export function navFor(role: Role | null): NavEntry[] {
+  return role ? STAFF_NAV.filter((entry) => entry.roles.includes(role)) : [];
+}
+
+export function rolesOf(key: NavKey): readonly Role[] {
+  return STAFF_NAV.find((entry) => entry.key === key)!.roles;
+}
+
+export interface PortalEntry {
+  key: 'tickets' | 'invoices' | 'contracts' | 'machines';
+  icon: string;
+}
+
+export const PORTAL_NAV: readonly PortalEntry[] = [
+  { key: 'tickets', icon: 'confirmation_number' },
+  { key: 'invoices', icon: 'receipt_long' },
+  { key: 'contracts', icon: 'description' },
+  { key: 'machines', icon: 'devices' },
+];

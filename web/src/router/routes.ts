@@ -1,0 +1,60 @@
+import type { RouteRecordRaw } from 'vue-router';
+import { STAFF_ROLES } from '@vigie/core';
+import { PORTAL_NAV, STAFF_NAV, rolesOf, type NavEntry, type NavKey } from './navigation';
+
+const MainLayout = () => import('@/layouts/MainLayout.vue');
+const PortalLayout = () => import('@/layouts/PortalLayout.vue');
+const AuthLayout = () => import('@/layouts/AuthLayout.vue');
+const PlaceholderPage = () => import('@/pages/PlaceholderPage.vue');
+
+/** Modules still to come: each has its route and roles now, and an empty state saying what will be there. */
+const FUTURE_MODULES: NavKey[] = ['crm', 'contracts', 'tickets', 'planning', 'billing', 'assets', 'playbooks'];
+
+const modulePage = ({ key, icon, roles }: NavEntry): RouteRecordRaw => ({
+  path: key,
+  name: key,
+  component: PlaceholderPage,
+  props: { icon, titleKey: `nav.${key}`, textKey: `modules.${key}`, module: true },
+  meta: { roles, titleKey: `nav.${key}` },
+});
+
+const authPage = (name: 'login' | 'signup', page: () => Promise<unknown>): RouteRecordRaw => ({
+  path: `/${name}`,
+  component: AuthLayout,
+  meta: { public: true, guestOnly: true },
+  children: [{ path: '', name, component: page, meta: { titleKey: `auth.${name}.title` } }],
+});
+
+export const routes: RouteRecordRaw[] = [
+  authPage('login', () => import('@/pages/LoginPage.vue')),
+  authPage('signup', () => import('@/pages/SignupPage.vue')),
+  {
+    path: '/',
+    component: MainLayout,
+    meta: { roles: STAFF_ROLES },
+    children: [
+      { path: '', name: 'dashboard', component: () => import('@/pages/DashboardPage.vue'), meta: { titleKey: 'nav.dashboard' } },
+      ...STAFF_NAV.filter((entry) => FUTURE_MODULES.includes(entry.key)).map(modulePage),
+      { path: 'settings', name: 'settings', component: () => import('@/pages/SettingsPage.vue'), meta: { roles: rolesOf('settings'), titleKey: 'nav.settings' } },
+      { path: 'users', name: 'users', component: () => import('@/pages/UsersPage.vue'), meta: { roles: rolesOf('users'), titleKey: 'nav.users' } },
+      { path: 'audit', name: 'audit', component: () => import('@/pages/AuditLogPage.vue'), meta: { roles: rolesOf('audit'), titleKey: 'nav.audit' } },
+      { path: 'forbidden', name: 'forbidden', component: () => import('@/pages/ForbiddenPage.vue'), meta: { titleKey: 'forbidden.title' } },
+    ],
+  },
+  {
+    path: '/portal',
+    component: PortalLayout,
+    meta: { roles: ['client'], portal: true },
+    children: [
+      { path: '', name: 'portal', redirect: { name: 'portal-tickets' } },
+      ...PORTAL_NAV.map(({ key, icon }) => ({
+        path: key,
+        name: `portal-${key}`,
+        component: PlaceholderPage,
+        props: { icon, titleKey: `portal.${key}`, textKey: `portal.${key}Empty` },
+        meta: { titleKey: `portal.${key}` },
+      })),
+    ],
+  },
+  { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/pages/NotFoundPage.vue'), meta: { public: true, titleKey: 'notFound.title' } },
+];
