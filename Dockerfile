@@ -89,6 +89,9 @@ ENV NODE_ENV=production \
     PORT=3000 \
     WEB_DIST=/app/web/dist \
     NODE_OPTIONS=--enable-source-maps
+# Uploaded documents: a named volume mounted here starts with this ownership, so `node` can write.
+RUN mkdir -p /data/documents && chown node:node /data/documents
+ENV STORAGE_DIR=/data/documents
 WORKDIR /app
 EXPOSE 3000
 ENTRYPOINT ["/usr/bin/tini", "--"]
