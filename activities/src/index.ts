@@ -1,1 +1,3 @@
 export * from './tenants/activities';
+export * from './crm/activities';
+export * from './mail/mailer';

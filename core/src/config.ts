@@ -25,6 +25,9 @@ const configSchema = z.object({
   BODY_LIMIT: z.string().default('1mb'),
   WEB_DIST: z.string().optional(),
   /** Where uploaded documents are kept (local disk storage). */
+  /** Outgoing mail server, e.g. smtp://user:pass@mail.example.com:587; unset → mails wait in the outbox. */
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('Vigie <no-reply@vigie.local>'),
   STORAGE_DIR: z.string().default('.data/documents'),
   DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
 });

@@ -14,3 +14,4 @@ export * from './crm/forecast';
 export * from './schemas/pipeline';
 export * from './files';
 export * from './schemas/documents';
+export * from './schemas/reminders';

@@ -1,6 +1,7 @@
 /** One Temporal task queue per domain, so each domain's workers scale on their own. */
 export const TASK_QUEUES = {
   tenants: 'vigie-tenants',
+  crm: 'vigie-crm',
 } as const;
 
 export type Domain = keyof typeof TASK_QUEUES;

@@ -12,3 +12,6 @@ export * as clientsRepo from './repositories/clients';
 export * as pipelineRepo from './repositories/pipeline';
 export * from './storage';
 export * as documentsRepo from './repositories/documents';
+export * as notificationsRepo from './repositories/notifications';
+export * as outboxRepo from './repositories/outbox';
+export * as remindersRepo from './repositories/reminders';

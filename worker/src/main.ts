@@ -3,7 +3,7 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import pino from 'pino';
 import { TASK_QUEUES, loadConfig, type Domain } from '@vigie/core';
 import { createDb, type Db } from '@vigie/db';
-import { createTenantActivities } from '@vigie/activities';
+import { createCrmActivities, createMailer, createTenantActivities } from '@vigie/activities';
 import { bundlePath } from '@vigie/workflows/bundle';
 import { sweepOnboarding } from './onboarding-sweep';
 
@@ -15,6 +15,8 @@ function activitiesFor(domain: Domain, db: Db): object {
   switch (domain) {
     case 'tenants':
       return createTenantActivities({ db });
+    case 'crm':
+      return createCrmActivities({ db, mailer: createMailer(config.SMTP_URL, config.MAIL_FROM) });
   }
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 /** One sandbox bundle per domain task queue, built at `npm run build` so workers start fast. */
-export const WORKFLOW_DOMAINS = ['tenants'] as const;
+export const WORKFLOW_DOMAINS = ['tenants', 'crm'] as const;
 export const BUNDLE_DIR = path.join(__dirname, '..', 'bundles');
 
 export function bundlePath(domain: (typeof WORKFLOW_DOMAINS)[number]): string {

@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { TASK_QUEUES, workflowId } from '@vigie/core';
 import type { tenantOnboardingWorkflow } from './tenants/tenant-onboarding.workflow';
+import { cancelReminderSignal, completeReminderSignal, snoozeReminderSignal, type reminderWorkflow } from './crm/reminder.workflow';
 
 /** Typed starters used by api and ingest (outside the workflow sandbox). Starting twice is not an error. */
 
@@ -27,4 +28,36 @@ export async function startTenantOnboarding(
     if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(id);
     throw err;
   }
+}
+
+export function reminderId(tenantId: string, id: string): string {
+  return workflowId('reminder', tenantId, id);
+}
+
+export async function startReminder(
+  client: Client,
+  input: { tenantId: string; reminderId: string; dueAt: string },
+): Promise<WorkflowHandle<typeof reminderWorkflow>> {
+  const id = reminderId(input.tenantId, input.reminderId);
+  try {
+    return await client.workflow.start<typeof reminderWorkflow>('reminderWorkflow', {
+      taskQueue: TASK_QUEUES.crm,
+      workflowId: id,
+      args: [input],
+      typedSearchAttributes: [{ key: TENANT_ID_KEY, value: input.tenantId }],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(id);
+    throw err;
+  }
+}
+
+export type ReminderCommand = { kind: 'snooze'; until: string } | { kind: 'complete' } | { kind: 'cancel' };
+
+/** Delivers the owner's answer to the reminder's workflow. */
+export async function signalReminder(client: Client, tenantId: string, id: string, command: ReminderCommand): Promise<void> {
+  const handle = client.workflow.getHandle(reminderId(tenantId, id));
+  if (command.kind === 'snooze') await handle.signal(snoozeReminderSignal, { until: command.until });
+  else if (command.kind === 'complete') await handle.signal(completeReminderSignal);
+  else await handle.signal(cancelReminderSignal);
 }

@@ -2,3 +2,11 @@
 export * as tenantWorkflows from './tenants';
 export { onboardingStepsQuery, ONBOARDING_STEPS } from './tenants/tenant-onboarding.workflow';
 export type { OnboardingResult, OnboardingStep } from './tenants/tenant-onboarding.workflow';
+export * as crmWorkflows from './crm';
+export {
+  snoozeReminderSignal,
+  completeReminderSignal,
+  cancelReminderSignal,
+  reminderStateQuery,
+} from './crm/reminder.workflow';
+export type { ReminderOutcome, ReminderState } from './crm/reminder.workflow';

@@ -71,7 +71,39 @@ async function createOpportunity(api: TestApi, owner: Session): Promise<string> 
   return res.body.id;
 }
 
+async function createReminder(api: TestApi, owner: Session): Promise<string> {
+  const res = await api.call('POST', '/api/v1/reminders', {
+    token: owner.token,
+    body: { title: 'Relance', dueAt: new Date(Date.now() + 86_400_000).toISOString() },
+  });
+  if (res.status !== 201) throw new Error(`fixture reminder: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+const reminderScoped = (path: string, validPost?: unknown): CrossTenantFixture => ({
+  path,
+  create: async (api, owner) => ({ id: await createReminder(api, owner) }),
+  ...(validPost ? { validBody: { post: validPost } } : {}),
+});
+
 export const crossTenantFixtures: CrossTenantFixture[] = [
+  reminderScoped('/reminders/:id'),
+  reminderScoped('/reminders/:id/snooze', { until: '2030-01-01T00:00:00Z' }),
+  reminderScoped('/reminders/:id/done'),
+  {
+    // Notifications are made by workflows; the fixture writes one the way the activity does.
+    path: '/notifications/:id/read',
+    create: async (api, owner) => {
+      const { randomUUID } = await import('node:crypto');
+      const { notificationsRepo, withTenant } = await import('@vigie/db');
+      const id = randomUUID();
+      await withTenant(api.deps.db, owner.user.tenantId, async (tx) => {
+        await notificationsRepo.notify(tx, { tenantId: owner.user.tenantId, userId: owner.user.id, kind: 'test', title: 'Secret', body: '', link: null, sourceKey: `fixture:${id}` });
+        await tx('notifications').where({ source_key: `fixture:${id}` }).update({ id });
+      });
+      return { id };
+    },
+  },
   {
     path: '/pipeline/stages/:id',
     create: async (api, owner) => {

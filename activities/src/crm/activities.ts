@@ -1,0 +1,87 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { notificationsRepo, outboxRepo, remindersRepo, usersRepo, withTenant, type Db } from '@vigie/db';
+import type { Mailer } from '../mail/mailer';
+
+export interface CrmActivityDeps {
+  db: Db;
+  mailer: Mailer;
+}
+
+export interface ReminderInput {
+  tenantId: string;
+  reminderId: string;
+}
+
+export type FireOutcome = { fired: false } | { fired: true; emailId: string | null };
+
+/** Activities of CRM workflows. Idempotent by business keys (reminder id + occurrence, outbox id). */
+export function createCrmActivities({ db, mailer }: CrmActivityDeps) {
+  return {
+    /**
+     * Notifies the owner in the app and queues an e-mail, once per occurrence. A reminder already done
+     * or cancelled in the database (the source of truth) does not fire.
+     */
+    async fireReminder({ tenantId, reminderId, occurrence }: ReminderInput & { occurrence: number }): Promise<FireOutcome> {
+      return withTenant(db, tenantId, async (tx) => {
+        const reminder = await remindersRepo.findReminder(tx, reminderId);
+        if (!reminder || reminder.status === 'done' || reminder.status === 'cancelled') return { fired: false };
+        const owner = await usersRepo.findUserById(tx, reminder.ownerId);
+        const key = `reminder:${reminderId}:${occurrence}`;
+        const link = reminder.clientId ? `/crm/clients/${reminder.clientId}` : '/crm/pipeline';
+        const first = await notificationsRepo.notify(tx, {
+          tenantId,
+          userId: reminder.ownerId,
+          kind: 'reminder',
+          title: reminder.title,
+          body: reminder.note,
+          link,
+          sourceKey: key,
+        });
+        if (first) await remindersRepo.setReminder(tx, reminderId, { status: 'fired', fired: true });
+        const emailId =
+          owner && !owner.disabled
+            ? await outboxRepo.enqueueEmail(tx, {
+                tenantId,
+                idempotencyKey: key,
+                to: owner.email,
+                subject: `Rappel : ${reminder.title}`,
+                text: `${reminder.title}\n\n${reminder.note}\n\nÉchéance : ${reminder.dueAt}\n`,
+              })
+            : null;
+        return { fired: true, emailId };
+      });
+    },
+
+    async expireReminder({ tenantId, reminderId }: ReminderInput): Promise<void> {
+      await withTenant(db, tenantId, async (tx) => {
+        const reminder = await remindersRepo.findReminder(tx, reminderId);
+        if (reminder?.status === 'fired') await remindersRepo.setReminder(tx, reminderId, { status: 'expired' });
+      });
+    },
+
+    /**
+     * Sends a queued e-mail at most once: the row is locked and marked sent in the same transaction.
+     * A failed attempt is counted (and its error kept) before the activity fails and Temporal retries.
+     */
+    async sendEmail({ tenantId, emailId }: { tenantId: string; emailId: string }): Promise<'sent' | 'already-sent'> {
+      if (!mailer.enabled) throw ApplicationFailure.retryable('no SMTP server configured (SMTP_URL); the e-mail waits in the outbox', 'MailerDisabled');
+      const result = await withTenant(db, tenantId, async (tx) => {
+        const email = await outboxRepo.lockEmail(tx, emailId);
+        if (!email) throw ApplicationFailure.nonRetryable(`e-mail ${emailId} not found`, 'EmailNotFound');
+        if (email.status === 'sent') return 'already-sent' as const;
+        try {
+          const messageId = await mailer.send({ to: email.to, subject: email.subject, text: email.text });
+          await outboxRepo.markEmailSent(tx, emailId, messageId);
+          return 'sent' as const;
+        } catch (err) {
+          await outboxRepo.markEmailAttemptFailed(tx, emailId, err instanceof Error ? err.message : String(err));
+          return { failed: err };
+        }
+      });
+      if (typeof result === 'object') throw result.failed;
+      return result;
+    },
+  };
+}
+
+export type CrmActivities = ReturnType<typeof createCrmActivities>;

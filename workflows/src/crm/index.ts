@@ -1,0 +1,2 @@
+// Sandbox entry of the `crm` task queue.
+export { reminderWorkflow } from './reminder.workflow';
