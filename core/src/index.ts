@@ -15,3 +15,5 @@ export * from './schemas/pipeline';
 export * from './files';
 export * from './schemas/documents';
 export * from './schemas/reminders';
+export * from './crm/quote-totals';
+export * from './schemas/quotes';

@@ -15,3 +15,4 @@ export * as documentsRepo from './repositories/documents';
 export * as notificationsRepo from './repositories/notifications';
 export * as outboxRepo from './repositories/outbox';
 export * as remindersRepo from './repositories/reminders';
+export * as quotesRepo from './repositories/quotes';

@@ -50,6 +50,11 @@ if ! go_build nats-server "github.com/nats-io/nats-server/v2@v$NATS_SERVER_VERSI
   ln -sf "$(command -v nats-server)" "$BIN/nats-server"
 fi
 
+# LibreOffice renders documents to PDF through Carbone (the worker needs it).
+if [ ! -x /usr/lib/libreoffice/program/soffice.bin ] || ! dpkg -s python3-uno >/dev/null 2>&1; then
+  apt_install libreoffice-writer-nogui python3-uno fonts-dejavu-core fonts-liberation2
+fi
+
 # Java test server for time-skipping workflow tests (only needed by the test suite).
 if [ "${VIGIE_TOOLS_TEST:-0}" = 1 ]; then
   TTS="$CACHE/temporal-test-server"
@@ -63,7 +68,8 @@ if [ "${VIGIE_TOOLS_TEST:-0}" = 1 ]; then
       dependency:copy-dependencies -DoutputDirectory="$TTS/lib" -DincludeScope=runtime
     touch "$TTS/.complete-$TEMPORAL_TEST_SERVER_VERSION"
   fi
-  # Browser for the web tests.
+  # Browser for the web tests; pdftotext reads rendered PDFs back in tests.
   command -v chromium >/dev/null || apt_install chromium
+  command -v pdftotext >/dev/null || apt_install poppler-utils
 fi
 say "ready"

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import pino from 'pino';
 import { TASK_QUEUES, loadConfig, type Domain } from '@vigie/core';
-import { createDb, type Db } from '@vigie/db';
+import { createDb, LocalDiskStorage, type Db } from '@vigie/db';
 import { createCrmActivities, createMailer, createTenantActivities } from '@vigie/activities';
 import { bundlePath } from '@vigie/workflows/bundle';
 import { sweepOnboarding } from './onboarding-sweep';
@@ -16,7 +16,11 @@ function activitiesFor(domain: Domain, db: Db): object {
     case 'tenants':
       return createTenantActivities({ db });
     case 'crm':
-      return createCrmActivities({ db, mailer: createMailer(config.SMTP_URL, config.MAIL_FROM) });
+      return createCrmActivities({
+        db,
+        mailer: createMailer(config.SMTP_URL, config.MAIL_FROM),
+        storage: new LocalDiskStorage(config.STORAGE_DIR),
+      });
   }
 }
 

@@ -3,6 +3,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import { TASK_QUEUES, workflowId } from '@vigie/core';
 import type { tenantOnboardingWorkflow } from './tenants/tenant-onboarding.workflow';
 import { cancelReminderSignal, completeReminderSignal, snoozeReminderSignal, type reminderWorkflow } from './crm/reminder.workflow';
+import type { quotePdfWorkflow } from './crm/quote-pdf.workflow';
 
 /** Typed starters used by api and ingest (outside the workflow sandbox). Starting twice is not an error. */
 
@@ -60,4 +61,21 @@ export async function signalReminder(client: Client, tenantId: string, id: strin
   if (command.kind === 'snooze') await handle.signal(snoozeReminderSignal, { until: command.until });
   else if (command.kind === 'complete') await handle.signal(completeReminderSignal);
   else await handle.signal(cancelReminderSignal);
+}
+
+/** Renders (or reuses) a quote's PDF through the worker and waits for it. Concurrent calls share one run. */
+export async function renderQuotePdf(client: Client, input: { tenantId: string; quoteId: string }): Promise<{ documentId: string; rendered: boolean }> {
+  const id = workflowId('quote-pdf', input.tenantId, input.quoteId);
+  try {
+    return await client.workflow.execute<typeof quotePdfWorkflow>('quotePdfWorkflow', {
+      taskQueue: TASK_QUEUES.crm,
+      workflowId: id,
+      args: [input],
+      workflowExecutionTimeout: '5 minutes',
+      typedSearchAttributes: [{ key: TENANT_ID_KEY, value: input.tenantId }],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<typeof quotePdfWorkflow>(id).result();
+    throw err;
+  }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createCrmActivities, createMailer } from '@vigie/activities';
-import { createDb, remindersRepo, tenantsRepo, usersRepo, withTenant, type Db } from '@vigie/db';
+import { createDb, LocalDiskStorage, remindersRepo, tenantsRepo, usersRepo, withTenant, type Db } from '@vigie/db';
 import { bundlePath } from '../src/bundle';
 import {
   cancelReminderSignal,
@@ -57,7 +57,7 @@ async function withWorker<T>(work: (taskQueue: string) => Promise<T>): Promise<T
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: bundlePath('crm') },
-    activities: createCrmActivities({ db, mailer: createMailer(smtp.url, 'Vigie <rappels@vigie.test>') }),
+    activities: createCrmActivities({ db, mailer: createMailer(smtp.url, 'Vigie <rappels@vigie.test>'), storage: new LocalDiskStorage(process.env.STORAGE_DIR!) }),
   });
   return worker.runUntil(work(taskQueue));
 }
@@ -139,7 +139,7 @@ it('keeps the reminder going when mail cannot be sent, leaving the e-mail pendin
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: bundlePath('crm') },
-    activities: createCrmActivities({ db, mailer: createMailer('smtp://127.0.0.1:1', 'Vigie <x@vigie.test>') }),
+    activities: createCrmActivities({ db, mailer: createMailer('smtp://127.0.0.1:1', 'Vigie <x@vigie.test>'), storage: new LocalDiskStorage(process.env.STORAGE_DIR!) }),
   });
   const outcome = await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(reminderWorkflow, {

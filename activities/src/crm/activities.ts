@@ -1,10 +1,24 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { notificationsRepo, outboxRepo, remindersRepo, usersRepo, withTenant, type Db } from '@vigie/db';
+import {
+  clientsRepo,
+  documentsRepo,
+  notificationsRepo,
+  outboxRepo,
+  quotesRepo,
+  remindersRepo,
+  tenantsRepo,
+  usersRepo,
+  withTenant,
+  type Db,
+  type DocumentStorage,
+} from '@vigie/db';
 import type { Mailer } from '../mail/mailer';
+import { documentIdentity, quoteTemplateData, renderQuotePdfBytes } from './quote-pdf';
 
 export interface CrmActivityDeps {
   db: Db;
   mailer: Mailer;
+  storage: DocumentStorage;
 }
 
 export interface ReminderInput {
@@ -15,7 +29,7 @@ export interface ReminderInput {
 export type FireOutcome = { fired: false } | { fired: true; emailId: string | null };
 
 /** Activities of CRM workflows. Idempotent by business keys (reminder id + occurrence, outbox id). */
-export function createCrmActivities({ db, mailer }: CrmActivityDeps) {
+export function createCrmActivities({ db, mailer, storage }: CrmActivityDeps) {
   return {
     /**
      * Notifies the owner in the app and queues an e-mail, once per occurrence. A reminder already done
@@ -50,6 +64,51 @@ export function createCrmActivities({ db, mailer }: CrmActivityDeps) {
             : null;
         return { fired: true, emailId };
       });
+    },
+
+    /**
+     * Renders the quote to PDF with Carbone and stores it as a client document. Reuses the stored PDF
+     * while the quote has not changed since, so retries and repeated downloads render once.
+     */
+    async renderQuotePdf({ tenantId, quoteId }: { tenantId: string; quoteId: string }): Promise<{ documentId: string; rendered: boolean }> {
+      const input = await withTenant(db, tenantId, async (tx) => {
+        const quote = await quotesRepo.findQuote(tx, quoteId);
+        if (!quote) throw ApplicationFailure.nonRetryable(`quote ${quoteId} not found`, 'QuoteNotFound');
+        if (quote.documentId) {
+          const doc = await documentsRepo.findDocument(tx, quote.documentId);
+          if (doc && doc.createdAt >= quote.updatedAt) return { reuse: doc.id, quote: undefined, data: undefined };
+        }
+        await tenantsRepo.ensureTenantSettings(tx, tenantId);
+        const settings = (await tenantsRepo.getTenantSettings(tx, tenantId))!;
+        const client = (await clientsRepo.findClient(tx, quote.clientId))!;
+        return { reuse: undefined, quote, data: quoteTemplateData(quote, settings, client) };
+      });
+      if (input.reuse !== undefined) return { documentId: input.reuse, rendered: false };
+      const bytes = await renderQuotePdfBytes(input.data);
+      const { id, sha256 } = documentIdentity(bytes);
+      const storageKey = `${tenantId}/${id}`;
+      await storage.put(storageKey, bytes);
+      try {
+        await withTenant(db, tenantId, async (tx) => {
+          await documentsRepo.insertDocument(tx, {
+            tenantId,
+            id,
+            clientId: input.quote.clientId,
+            category: 'quote',
+            filename: `${input.quote.number}.pdf`,
+            contentType: 'application/pdf',
+            sizeBytes: bytes.length,
+            sha256,
+            storageKey,
+            uploadedBy: null,
+          });
+          await tx('quotes').where({ id: quoteId }).update({ document_id: id });
+        });
+      } catch (err) {
+        await storage.delete(storageKey).catch(() => undefined);
+        throw err;
+      }
+      return { documentId: id, rendered: true };
     },
 
     async expireReminder({ tenantId, reminderId }: ReminderInput): Promise<void> {

@@ -64,7 +64,7 @@ export async function uploadDocument(api: TestApi, owner: Session, clientId?: st
   return ((await res.json()) as { id: string }).id;
 }
 
-async function createOpportunity(api: TestApi, owner: Session): Promise<string> {
+export async function createOpportunityFor(api: TestApi, owner: Session): Promise<string> {
   const clientId = await createClient(api, owner);
   const res = await api.call('POST', '/api/v1/opportunities', { token: owner.token, body: { clientId, title: 'Deal', amountCents: 100_00 } });
   if (res.status !== 201) throw new Error(`fixture opportunity: ${res.status} ${JSON.stringify(res.body)}`);
@@ -115,12 +115,12 @@ export const crossTenantFixtures: CrossTenantFixture[] = [
   },
   {
     path: '/opportunities/:id',
-    create: async (api, owner) => ({ id: await createOpportunity(api, owner) }),
+    create: async (api, owner) => ({ id: await createOpportunityFor(api, owner) }),
     validBody: { patch: { title: 'Hijacked' } },
   },
   {
     path: '/opportunities/:id/move',
-    create: async (api, owner) => ({ id: await createOpportunity(api, owner) }),
+    create: async (api, owner) => ({ id: await createOpportunityFor(api, owner) }),
     // B moves A's opportunity to one of B's own stages: still A's object, still 404.
     validBody: { post: { stageId: '00000000-0000-4000-8000-000000000000' } },
   },
@@ -161,3 +161,28 @@ export const crossTenantFixtures: CrossTenantFixture[] = [
     validBody: { patch: { name: 'Hijacked' } },
   },
 ];
+
+async function createQuote(api: TestApi, owner: Session): Promise<string> {
+  const opportunityId = await createOpportunityFor(api, owner);
+  const res = await api.call('POST', `/api/v1/opportunities/${opportunityId}/quote`, {
+    token: owner.token,
+    body: { lines: [{ description: 'Audit', quantity: 1, unitPriceCents: 100_00, vatRate: 20 }] },
+  });
+  if (res.status !== 201) throw new Error(`fixture quote: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+const quoteScoped = (path: string): CrossTenantFixture => ({ path, create: async (api, owner) => ({ id: await createQuote(api, owner) }) });
+
+crossTenantFixtures.push(
+  {
+    path: '/opportunities/:id/quote',
+    create: async (api, owner) => ({ id: await createOpportunityFor(api, owner) }),
+    validBody: { post: { lines: [{ description: 'Intrusion', quantity: 1, unitPriceCents: 1, vatRate: 20 }] } },
+  },
+  { ...quoteScoped('/quotes/:id'), validBody: { patch: { notes: 'Hijacked' } } },
+  quoteScoped('/quotes/:id/send'),
+  quoteScoped('/quotes/:id/accept'),
+  quoteScoped('/quotes/:id/decline'),
+  quoteScoped('/quotes/:id/pdf'),
+);

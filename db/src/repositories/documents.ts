@@ -37,7 +37,7 @@ export interface NewDocument {
   sizeBytes: number;
   sha256: string;
   storageKey: string;
-  uploadedBy: string;
+  uploadedBy: string | null;
 }
 
 export async function insertDocument(tx: TenantTx, doc: NewDocument): Promise<Document> {

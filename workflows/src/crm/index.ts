@@ -1,2 +1,3 @@
 // Sandbox entry of the `crm` task queue.
 export { reminderWorkflow } from './reminder.workflow';
+export { quotePdfWorkflow } from './quote-pdf.workflow';
