@@ -16,3 +16,4 @@ export * as notificationsRepo from './repositories/notifications';
 export * as outboxRepo from './repositories/outbox';
 export * as remindersRepo from './repositories/reminders';
 export * as quotesRepo from './repositories/quotes';
+export * as invitationsRepo from './repositories/invitations';

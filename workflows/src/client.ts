@@ -4,6 +4,7 @@ import { TASK_QUEUES, workflowId } from '@vigie/core';
 import type { tenantOnboardingWorkflow } from './tenants/tenant-onboarding.workflow';
 import { cancelReminderSignal, completeReminderSignal, snoozeReminderSignal, type reminderWorkflow } from './crm/reminder.workflow';
 import type { quotePdfWorkflow } from './crm/quote-pdf.workflow';
+import type { emailDeliveryWorkflow } from './crm/email-delivery.workflow';
 
 /** Typed starters used by api and ingest (outside the workflow sandbox). Starting twice is not an error. */
 
@@ -77,5 +78,19 @@ export async function renderQuotePdf(client: Client, input: { tenantId: string; 
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<typeof quotePdfWorkflow>(id).result();
     throw err;
+  }
+}
+
+/** Hands a queued e-mail (email_outbox row) to its durable delivery. Starting twice is harmless. */
+export async function startEmailDelivery(client: Client, input: { tenantId: string; emailId: string }): Promise<void> {
+  try {
+    await client.workflow.start<typeof emailDeliveryWorkflow>('emailDeliveryWorkflow', {
+      taskQueue: TASK_QUEUES.crm,
+      workflowId: workflowId('email', input.tenantId, input.emailId),
+      args: [input],
+      typedSearchAttributes: [{ key: TENANT_ID_KEY, value: input.tenantId }],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
 }

@@ -157,3 +157,19 @@ it('keeps the reminder going when mail cannot be sent, leaving the e-mail pendin
   expect(outbox).toEqual([expect.objectContaining({ status: 'pending' })]);
   expect(outbox[0].attempts).toBeGreaterThan(0);
 }, 120_000);
+
+it('delivers a queued e-mail through the delivery workflow, once', async () => {
+  const { tenantId, email } = await setup(HOUR);
+  const { outboxRepo } = await import('@vigie/db');
+  const emailId = await withTenant(db, tenantId, (tx) =>
+    outboxRepo.enqueueEmail(tx, { tenantId, idempotencyKey: 'test:welcome', to: email, subject: 'Bienvenue', text: 'Bonjour' }),
+  );
+  const { emailDeliveryWorkflow } = await import('../src/crm/email-delivery.workflow');
+  const results = await withWorker(async (taskQueue) => [
+    await env.client.workflow.execute(emailDeliveryWorkflow, { taskQueue, workflowId: `email-${emailId}`, args: [{ tenantId, emailId }] }),
+    await env.client.workflow.execute(emailDeliveryWorkflow, { taskQueue, workflowId: `email-again-${emailId}`, args: [{ tenantId, emailId }] }),
+  ]);
+  expect(results).toEqual(['sent', 'already-sent']);
+  expect(mailsTo(email)).toHaveLength(1);
+  expect(mailsTo(email)[0]!.raw).toContain('Subject: Bienvenue');
+});

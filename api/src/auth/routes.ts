@@ -5,6 +5,7 @@ import type passport from 'passport';
 import {
   AppError,
   ROLES,
+  acceptInvitationBodySchema,
   loginBodySchema,
   logoutBodySchema,
   meSchema,
@@ -17,6 +18,7 @@ import type { AppDeps } from '../deps';
 import { publicRoute, route, type AnyRoute } from '../http/route';
 import { sendProblem } from '../http/problem';
 import * as auth from './service';
+import { acceptInvitation } from '../users/invitations';
 
 function loginLimiter(deps: AppDeps): RequestHandler {
   return rateLimit({
@@ -65,6 +67,17 @@ export function authRoutes(deps: AppDeps, passportInstance: passport.PassportSta
       status: 200,
       before: [loginLimiter(deps), passwordCheck(passportInstance)],
       handler: ({ deps: d, req, requestId }) => auth.login(d, req.user as unknown as UserRow, requestId),
+    }),
+    publicRoute({
+      method: 'post',
+      path: '/auth/accept-invite',
+      tag: 'auth',
+      summary: 'Accept an invitation: set your password from the e-mailed link; you are logged in',
+      body: acceptInvitationBodySchema,
+      response: tokensSchema,
+      status: 200,
+      before: [loginLimiter(deps)],
+      handler: ({ deps: d, body, requestId }) => acceptInvitation(d, body.token, body.password, requestId),
     }),
     publicRoute({
       method: 'post',

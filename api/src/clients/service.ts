@@ -13,7 +13,8 @@ import {
   type UpdateContactBody,
   type UpdateSiteBody,
 } from '@vigie/core';
-import { clientsRepo, type TenantTx } from '@vigie/db';
+import { clientsRepo, usersRepo, type TenantTx } from '@vigie/db';
+import { deliverInvitation, inviteUser, NO_PASSWORD } from '../users/invitations';
 import type { AuthedContext } from '../http/route';
 
 type Ctx = AuthedContext<unknown, unknown, unknown>;
@@ -147,4 +148,35 @@ export async function createInteraction(ctx: Ctx, clientId: string, body: Create
     await ctx.audit(tx, { action: 'interaction.create', entity: 'interaction', entityId: interaction.id, after: { clientId, kind: body.kind, subject: body.subject } });
     return interaction;
   });
+}
+
+/**
+ * Portal access for a contact: a `client` user tied to the contact's client. Inviting again re-sends the
+ * link while it has not been accepted; an account already in use answers 409.
+ */
+export async function inviteContact(ctx: Ctx, contactId: string) {
+  const pending = await ctx.tx(async (tx) => {
+    const contact = await findContactOr404(tx, contactId);
+    if (!contact.email) throw AppError.invalid('this contact has no e-mail address', [{ path: 'email', message: 'required to invite' }]);
+    const linked = await tx('contacts').where({ id: contactId }).first('portal_user_id');
+    let user = linked?.portal_user_id ? await usersRepo.findUserById(tx, linked.portal_user_id as string) : undefined;
+    if (user && user.password_hash !== NO_PASSWORD) throw AppError.conflict('this contact already has portal access');
+    if (!user) {
+      const taken = await usersRepo.findLoginTarget(ctx.deps.db, contact.email);
+      if (taken) throw AppError.conflict('an account with this e-mail already exists');
+      user = await usersRepo.insertUser(tx, ctx.actor.tenantId, {
+        id: randomUUID(),
+        email: contact.email,
+        name: contact.name,
+        role: 'client',
+        clientId: contact.clientId,
+        passwordHash: NO_PASSWORD,
+      });
+      await tx('contacts').where({ id: contactId }).update({ portal_user_id: user.id });
+    }
+    const invitation = await inviteUser(ctx.deps, tx, ctx.actor, user);
+    await ctx.audit(tx, { action: 'contact.invite', entity: 'contact', entityId: contactId, after: { userId: user.id, email: user.email } });
+    return invitation;
+  });
+  return deliverInvitation(ctx.deps, ctx.actor.tenantId, pending);
 }

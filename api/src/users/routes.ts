@@ -1,5 +1,17 @@
-import { createUserBodySchema, idParamsSchema, pageSchema, updateUserBodySchema, userListQuerySchema, userSchema } from '@vigie/core';
-import { usersRepo } from '@vigie/db';
+import { randomUUID } from 'node:crypto';
+import {
+  AppError,
+  createUserBodySchema,
+  idParamsSchema,
+  invitationSchema,
+  inviteUserBodySchema,
+  pageSchema,
+  updateUserBodySchema,
+  userListQuerySchema,
+  userSchema,
+} from '@vigie/core';
+import { isUniqueViolation, usersRepo } from '@vigie/db';
+import { deliverInvitation, inviteUser, NO_PASSWORD } from './invitations';
 import { route, type AnyRoute } from '../http/route';
 import * as users from './service';
 
@@ -26,6 +38,38 @@ export const userRoutes: AnyRoute[] = [
     response: userSchema,
     idempotent: true,
     handler: (ctx) => users.createUser(ctx, ctx.body),
+  }),
+  route({
+    method: 'post',
+    path: '/users/invite',
+    tag: 'users',
+    summary: 'Invite someone by e-mail: they choose their password from the link (valid 7 days)',
+    auth: ADMIN,
+    body: inviteUserBodySchema,
+    response: invitationSchema,
+    idempotent: true,
+    handler: async (ctx) => {
+      const pending = await ctx
+        .tx(async (tx) => {
+          const row = await usersRepo.insertUser(tx, ctx.actor.tenantId, {
+            id: randomUUID(),
+            email: ctx.body.email,
+            name: ctx.body.name,
+            role: ctx.body.role,
+            clientId: ctx.body.clientId,
+            locale: ctx.body.locale,
+            passwordHash: NO_PASSWORD,
+          });
+          const invitation = await inviteUser(ctx.deps, tx, ctx.actor, row);
+          await ctx.audit(tx, { action: 'user.invite', entity: 'user', entityId: row.id, after: { email: row.email, role: row.role } });
+          return invitation;
+        })
+        .catch((err: unknown) => {
+          if (isUniqueViolation(err)) throw AppError.conflict('an account with this e-mail already exists');
+          throw err;
+        });
+      return deliverInvitation(ctx.deps, ctx.actor.tenantId, pending);
+    },
   }),
   route({
     method: 'get',

@@ -186,3 +186,15 @@ crossTenantFixtures.push(
   quoteScoped('/quotes/:id/decline'),
   quoteScoped('/quotes/:id/pdf'),
 );
+
+crossTenantFixtures.push({
+  path: '/contacts/:id/invite',
+  create: async (api, owner) => {
+    const clientId = await createClient(api, owner);
+    const res = await api.call('POST', `/api/v1/clients/${clientId}/contacts`, {
+      token: owner.token,
+      body: { name: 'Invitée', email: `invitee-${Date.now()}-${Math.random().toString(36).slice(2)}@client.test` },
+    });
+    return { id: res.body.id };
+  },
+});

@@ -50,3 +50,27 @@ export const userListQuerySchema = listQuerySchema.extend({
   disabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
 export type UserListQuery = z.infer<typeof userListQuerySchema>;
+
+/** Invite by e-mail: the invitee chooses a password from the link (valid 7 days). */
+export const inviteUserBodySchema = z
+  .strictObject({
+    email: emailSchema,
+    name: z.string().trim().min(1).max(120),
+    role: z.enum(ROLES),
+    clientId: z.uuid().optional(),
+    locale: z.enum(['fr', 'en']).optional(),
+  })
+  .refine((u) => (u.role === 'client') === (u.clientId !== undefined), {
+    message: 'clientId is required for client users and only for them',
+    path: ['clientId'],
+  })
+  .meta({ id: 'InviteUserBody' });
+export type InviteUserBody = z.infer<typeof inviteUserBodySchema>;
+
+export const invitationSchema = z
+  .object({ user: userSchema, expiresAt: z.iso.datetime(), emailQueued: z.boolean() })
+  .meta({ id: 'Invitation' });
+
+export const acceptInvitationBodySchema = z
+  .strictObject({ token: z.string().min(20).max(200), password: passwordSchema })
+  .meta({ id: 'AcceptInvitationBody' });
