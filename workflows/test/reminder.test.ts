@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createCrmActivities, createMailer } from '@vigie/activities';
-import { createDb, LocalDiskStorage, remindersRepo, tenantsRepo, usersRepo, withTenant, type Db } from '@vigie/db';
+import { createDb, LocalDiskStorage, outboxRepo, remindersRepo, tenantsRepo, usersRepo, withTenant, type Db } from '@vigie/db';
+import { emailDeliveryWorkflow } from '../src/crm/email-delivery.workflow';
 import { bundlePath } from '../src/bundle';
 import {
   cancelReminderSignal,
@@ -160,11 +161,9 @@ it('keeps the reminder going when mail cannot be sent, leaving the e-mail pendin
 
 it('delivers a queued e-mail through the delivery workflow, once', async () => {
   const { tenantId, email } = await setup(HOUR);
-  const { outboxRepo } = await import('@vigie/db');
   const emailId = await withTenant(db, tenantId, (tx) =>
     outboxRepo.enqueueEmail(tx, { tenantId, idempotencyKey: 'test:welcome', to: email, subject: 'Bienvenue', text: 'Bonjour' }),
   );
-  const { emailDeliveryWorkflow } = await import('../src/crm/email-delivery.workflow');
   const results = await withWorker(async (taskQueue) => [
     await env.client.workflow.execute(emailDeliveryWorkflow, { taskQueue, workflowId: `email-${emailId}`, args: [{ tenantId, emailId }] }),
     await env.client.workflow.execute(emailDeliveryWorkflow, { taskQueue, workflowId: `email-again-${emailId}`, args: [{ tenantId, emailId }] }),

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { notificationsRepo, withTenant } from '@vigie/db';
 import { uniqueEmail, type Session, type TestApi } from '../support/harness';
 
 /**
@@ -94,8 +96,6 @@ export const crossTenantFixtures: CrossTenantFixture[] = [
     // Notifications are made by workflows; the fixture writes one the way the activity does.
     path: '/notifications/:id/read',
     create: async (api, owner) => {
-      const { randomUUID } = await import('node:crypto');
-      const { notificationsRepo, withTenant } = await import('@vigie/db');
       const id = randomUUID();
       await withTenant(api.deps.db, owner.user.tenantId, async (tx) => {
         await notificationsRepo.notify(tx, { tenantId: owner.user.tenantId, userId: owner.user.id, kind: 'test', title: 'Secret', body: '', link: null, sourceKey: `fixture:${id}` });
