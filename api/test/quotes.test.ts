@@ -110,3 +110,14 @@ it('rejects bad lines field by field', async () => {
   const tech = await sessionAs(api, admin, 'technician');
   expect((await call('POST', `/opportunities/${opp.id}/quote`, { lines: LINES }, tech.token)).status).toBe(403);
 });
+
+it('shows opportunities and quotes in the client timeline', async () => {
+  const opp = await opportunity('Chronologie');
+  const quote = (await call('POST', `/opportunities/${opp.id}/quote`, { lines: LINES })).body;
+  const timeline = (await call('GET', `/clients/${opp.clientId}/timeline`)).body.items;
+  expect(timeline.map((e: { source: string; title: string }) => `${e.source}:${e.title}`)).toEqual([
+    `quote:${quote.number}`,
+    'opportunity:Chronologie',
+    'client:Client Chronologie',
+  ]);
+});

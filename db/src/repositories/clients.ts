@@ -366,6 +366,39 @@ export async function listTimeline(tx: TenantTx, clientId: string, query: ListQu
         )
         .from('clients as c')
         .where('c.id', clientId),
+    )
+    .unionAll((u) =>
+      u
+        .select(
+          tx.raw(`'opportunity:' || o.id::text`),
+          tx.raw(`'opportunity'`),
+          's.kind',
+          'o.created_at',
+          'o.title',
+          tx.raw(`coalesce(o.lost_reason, '')`),
+          tx.raw('null'),
+          tx.raw('o.id::text'),
+        )
+        .from('opportunities as o')
+        .join('pipeline_stages as s', function () {
+          this.on('s.tenant_id', 'o.tenant_id').andOn('s.id', 'o.stage_id');
+        })
+        .where('o.client_id', clientId),
+    )
+    .unionAll((u) =>
+      u
+        .select(
+          tx.raw(`'quote:' || q.id::text`),
+          tx.raw(`'quote'`),
+          'q.status',
+          'q.created_at',
+          'q.number',
+          tx.raw(`''`),
+          tx.raw('null'),
+          tx.raw('q.id::text'),
+        )
+        .from('quotes as q')
+        .where('q.client_id', clientId),
     );
   const q = tx.select('*').from(union.as('timeline'));
   return paginate<TimelineRow, TimelineEntry>(
