@@ -75,7 +75,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say('stopping…');
-    for (const service of processes.reverse()) await service.stop();
+    for (const service of processes.reverse()) {
+      const t0 = Date.now();
+      await service.stop();
+      if (Date.now() - t0 > 2000) say(`${service.name} took ${((Date.now() - t0) / 1000).toFixed(1)} s to stop`);
+    }
     await stack.stop();
     say('stopped');
     process.exit(code);

@@ -59,7 +59,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const secrets = loadOrCreateSecrets(path.join(opts.dataDir, 'secrets.json'));
   const started: Service[] = [];
   const stop = async () => {
-    for (const service of started.reverse()) await service.stop();
+    for (const service of started.reverse()) {
+      const t0 = Date.now();
+      await service.stop();
+      const ms = Date.now() - t0;
+      if (ms > 2000) log(`${service.name} took ${(ms / 1000).toFixed(1)} s to stop`);
+    }
   };
   try {
     log(`postgres on 127.0.0.1:${opts.ports.postgres}`);
