@@ -139,6 +139,59 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   return parse<T>(res, opts.responseType);
 }
 
+export interface UploadOptions {
+  method?: 'POST' | 'PUT';
+  query?: Record<string, QueryValue>;
+  /** Called with the fraction sent, 0 to 1. */
+  onProgress?: (fraction: number) => void;
+}
+
+/** One XHR upload: fetch cannot report upload progress, XMLHttpRequest can. */
+function xhrUpload(url: string, file: Blob, opts: UploadOptions, token: string | null): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(opts.method ?? 'POST', url);
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+    // Without a type the API's raw-body parser would not read the bytes at all.
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    xhr.responseType = 'blob';
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) opts.onProgress?.(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status === 0) {
+        reject(new ApiError(0, { type: 'urn:vigie:problem:network', title: 'Network error', status: 0 }));
+        return;
+      }
+      const headers = new Headers();
+      const type = xhr.getResponseHeader('Content-Type');
+      if (type) headers.set('Content-Type', type);
+      // A Response built from the XHR lets parse() and toApiError() treat it like any other answer.
+      resolve(new Response(xhr.status === 204 ? null : (xhr.response as Blob), { status: xhr.status, statusText: xhr.statusText, headers }));
+    };
+    xhr.onerror = () => reject(new ApiError(0, { type: 'urn:vigie:problem:network', title: 'Network error', status: 0 }));
+    xhr.send(file);
+  });
+}
+
+/** Sends a file as the raw body with upload progress; same token refresh as request(). */
+export async function upload<T>(path: string, file: Blob, opts: UploadOptions = {}): Promise<T> {
+  const url = buildUrl(path, opts.query);
+  const sentWith = session.accessToken();
+  let res = await xhrUpload(url, file, opts, sentWith);
+  if (res.status === 401) {
+    const renewed = (session.accessToken() !== null && session.accessToken() !== sentWith) || (await refreshSession());
+    if (!renewed) {
+      session.expire();
+      throw await toApiError(res);
+    }
+    opts.onProgress?.(0);
+    res = await xhrUpload(url, file, opts, session.accessToken());
+  }
+  return parse<T>(res, 'json');
+}
+
 export const http = {
   get: <T>(path: string, query?: Record<string, QueryValue>, opts: RequestOptions = {}) =>
     request<T>(path, { ...opts, method: 'GET', query }),

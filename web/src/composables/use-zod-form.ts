@@ -12,6 +12,11 @@ export interface ZodFormOptions<M> {
   fields?: string[];
   /** Form-specific wording by HTTP status (e.g. 401 on the login form means wrong credentials). */
   statusMessages?: Partial<Record<number, () => string>>;
+  /**
+   * Body paths shown on another model field: the model holds what people type (an amount in euros), the
+   * body what the API takes (`amountCents`), so `{ amountCents: 'amount' }` puts its errors on the input.
+   */
+  aliases?: Record<string, string>;
 }
 
 /**
@@ -31,6 +36,11 @@ export function useZodForm<S extends z.ZodType, M extends object>(schema: S, ini
   let erroredValues: Record<string, unknown> = {};
 
   const prepare = () => (options.prepare ? options.prepare(model) : model);
+  /** The model field that shows errors of a body path ('' when none does). */
+  const targetOf = (path: string) => {
+    const target = options.aliases?.[path] ?? path;
+    return knownPaths.has(target) ? target : '';
+  };
 
   function setErrors(next: Record<string, string>): void {
     errors.value = next;
@@ -62,7 +72,7 @@ export function useZodForm<S extends z.ZodType, M extends object>(schema: S, ini
     const next: Record<string, string> = {};
     for (const issue of result.error.issues) {
       const path = issue.path.map(String).join('.');
-      const target = knownPaths.has(path) ? path : '';
+      const target = targetOf(path);
       if (target && !next[target]) next[target] = issueMessage(issue, path, getPath(body, path));
       else if (!target) formError.value = issueMessage(issue, path, getPath(body, path));
     }
@@ -84,10 +94,11 @@ export function useZodForm<S extends z.ZodType, M extends object>(schema: S, ini
     }
     const next: Record<string, string> = {};
     const known = knownProblem(err);
-    if (known?.path && knownPaths.has(known.path)) next[known.path] = known.message;
+    if (known?.path && targetOf(known.path)) next[targetOf(known.path)] = known.message;
     const unplaced: string[] = [];
     for (const fe of err.fieldErrors) {
-      if (knownPaths.has(fe.path)) next[fe.path] ??= serverFieldMessage(fe.path, fe.code, fe.message);
+      const target = targetOf(fe.path);
+      if (target) next[target] ??= serverFieldMessage(fe.path, fe.code, fe.message);
       else unplaced.push(fe.path ? `${fe.path} : ${fe.message}` : fe.message);
     }
     setErrors(next);
@@ -123,5 +134,14 @@ export function useZodForm<S extends z.ZodType, M extends object>(schema: S, ini
     return { error: message !== undefined, errorMessage: message, name: path };
   }
 
-  return { model, errors, formError, submitting, validate, applyProblem, submit, reset, field };
+  /**
+   * The same for a q-select: without `name`, for which Quasar renders a hidden native <select> (meant for
+   * native form posts, which this app never does) that screen-reader checks see as an unlabelled field.
+   */
+  function selectField(path: string) {
+    const { name: _name, ...binding } = field(path);
+    return binding;
+  }
+
+  return { model, errors, formError, submitting, validate, applyProblem, submit, reset, field, selectField };
 }

@@ -6,7 +6,7 @@ import { i18n } from './index';
  * and some belong next to a field. Matching on the detail text is a stopgap until the API sends stable codes;
  * an unknown detail is shown as is.
  */
-const KNOWN: { match: RegExp; key: string; path?: string }[] = [
+const KNOWN: { match: RegExp; key: string; path?: string; params?: (m: RegExpExecArray) => Record<string, string> }[] = [
   { match: /e-mail already exists/i, key: 'problems.emailTaken', path: 'email' },
   { match: /at least one active admin/i, key: 'problems.lastAdmin' },
   { match: /cannot disable your own/i, key: 'problems.disableSelf' },
@@ -15,6 +15,22 @@ const KNOWN: { match: RegExp; key: string; path?: string }[] = [
   { match: /client user cannot become staff/i, key: 'problems.clientToStaff', path: 'role' },
   { match: /not a PNG, JPEG or WebP/i, key: 'problems.notAnImage' },
   { match: /^the file is image\//i, key: 'problems.wrongImageType' },
+  // CRM
+  { match: /^client "(.+)" \(.*\) already has this SIREN\/SIRET/i, key: 'problems.duplicateClient', params: (m) => ({ name: m[1]! }) },
+  { match: /kind of file is not accepted/i, key: 'problems.documentType' },
+  { match: /^the file is not valid CSV/i, key: 'problems.csvInvalid' },
+  { match: /^the file is empty/i, key: 'problems.csvEmpty' },
+  { match: /^unknown columns: (.+)$/i, key: 'problems.csvUnknownColumns', params: (m) => ({ columns: m[1]! }) },
+  { match: /"name" \(raison sociale\) column is required/i, key: 'problems.csvNoName' },
+  { match: /at most 5 000 rows/i, key: 'problems.csvTooManyRows' },
+  { match: /^the file has (\d+) error/i, key: 'problems.csvHasErrors', params: (m) => ({ count: m[1]! }) },
+  // Pipeline
+  { match: /already (won|lost)$/i, key: 'problems.opportunityClosed' },
+  { match: /lost opportunity needs a reason/i, key: 'problems.lostReason', path: 'lostReason' },
+  { match: /new opportunity starts in an open stage/i, key: 'problems.openStageOnly', path: 'stageId' },
+  { match: /move this stage.s opportunities first/i, key: 'problems.stageNotEmpty' },
+  { match: /won and lost stages cannot be removed/i, key: 'problems.terminalStage' },
+  { match: /ownerId is not an active staff user/i, key: 'problems.unknownOwner', path: 'ownerId' },
 ];
 
 export interface KnownProblem {
@@ -25,7 +41,9 @@ export interface KnownProblem {
 export function knownProblem(err: ApiError): KnownProblem | undefined {
   const detail = err.problem.detail ?? '';
   const hit = KNOWN.find((k) => k.match.test(detail));
-  return hit ? { message: i18n.global.t(hit.key), path: hit.path } : undefined;
+  if (!hit) return undefined;
+  const params = hit.params?.(hit.match.exec(detail)!) ?? {};
+  return { message: i18n.global.t(hit.key, params), path: hit.path };
 }
 
 const BY_STATUS: Record<number, string> = {

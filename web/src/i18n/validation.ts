@@ -9,6 +9,34 @@ function fieldMessage(path: string): string | undefined {
   return i18n.global.te(key) ? i18n.global.t(key) : undefined;
 }
 
+/**
+ * Rules of @vigie/core whose English message says more than "invalid" (a SIRET that is not of this SIREN,
+ * a wrong VAT key, a duplicate): worded again in the interface language, with their parameters.
+ */
+const KNOWN_RULES: { match: RegExp; key: string; params?: (m: RegExpExecArray) => Record<string, string> }[] = [
+  { match: /SIRET must begin with the SIREN/i, key: 'validation.rules.siretNotSiren' },
+  { match: /French VAT number is not that of the SIREN/i, key: 'validation.rules.vatNotSiren' },
+  { match: /key should be (\w+) for SIREN (\d+)/i, key: 'validation.rules.vatKey', params: (m) => ({ key: m[1]!, siren: m[2]! }) },
+  { match: /a French VAT number is FR/i, key: 'validation.rules.vatFrench' },
+  { match: /unknown EU country prefix "([^"]*)"/i, key: 'validation.rules.vatCountry', params: (m) => ({ country: m[1]! }) },
+  { match: /not a valid (\w+) VAT number format/i, key: 'validation.rules.vatFormat', params: (m) => ({ country: m[1]! }) },
+  { match: /already used by (.+)$/i, key: 'validation.rules.duplicate', params: (m) => ({ name: m[1]! }) },
+  { match: /^client "(.+)" already exists$/i, key: 'validation.rules.duplicate', params: (m) => ({ name: m[1]! }) },
+  { match: /^same (\w+) as row (\d+)$/i, key: 'validation.rules.sameAsRow', params: (m) => ({ field: m[1]!, row: m[2]! }) },
+  // Zod's own wording, as the API sends it in the CSV import report (no issue code there).
+  { match: /^Too small: expected string to have >=1 characters?$/i, key: 'validation.required' },
+  { match: /^Invalid input: expected \w+, received undefined$/i, key: 'validation.required' },
+  { match: /^Invalid email address$/i, key: 'validation.email' },
+];
+
+export function ruleMessage(message: string): string | undefined {
+  for (const rule of KNOWN_RULES) {
+    const m = rule.match.exec(message);
+    if (m) return i18n.global.t(rule.key, rule.params?.(m) ?? {});
+  }
+  return undefined;
+}
+
 function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
@@ -20,6 +48,10 @@ function isEmpty(value: unknown): boolean {
 export function issueMessage(issue: Issue, path: string, value: unknown): string {
   const { t } = i18n.global;
   const own = fieldMessage(path);
+  if (issue.code === 'custom' && !isEmpty(value)) {
+    const rule = ruleMessage(issue.message);
+    if (rule) return rule;
+  }
   if (isEmpty(value) && issue.code !== 'too_big') return issue.code === 'custom' && own ? own : t('validation.required');
   switch (issue.code) {
     case 'too_small':
@@ -42,6 +74,8 @@ export function issueMessage(issue: Issue, path: string, value: unknown): string
 
 /** A field error from the API (its code is a zod issue code, its message English). */
 export function serverFieldMessage(path: string, code: string | undefined, message: string): string {
+  const rule = ruleMessage(message);
+  if (rule) return rule;
   const own = fieldMessage(path);
   if (own) return own;
   if (code === 'invalid_format') return i18n.global.t('validation.format');

@@ -13,14 +13,27 @@ export type NavKey =
   | 'users'
   | 'audit';
 
+/** A page inside a module (CRM → Clients, Pipeline): shown under its module in the drawer, same roles. */
+export interface NavChild {
+  /** i18n key under `nav.` and data-test `nav-<testKey>`. */
+  key: string;
+  testKey: string;
+  icon: string;
+  path: string;
+}
+
 export interface NavEntry {
   key: NavKey;
   /** Material icon name (bundled font from @quasar/extras). */
   icon: string;
+  /** Where the entry leads (a module with pages leads to its first page). */
   path: string;
   roles: readonly Role[];
   /** Entries of the "Paramètres" section of the drawer. */
   admin?: boolean;
+  /** The entry is highlighted on every path under this prefix (its sub-pages included). */
+  section?: string;
+  children?: readonly NavChild[];
 }
 
 const ADMIN: readonly Role[] = ['admin'];
@@ -29,7 +42,17 @@ const FINANCE: readonly Role[] = ['admin', 'manager'];
 /** The staff navigation: the drawer, the global search and the routes' roles all come from here. */
 export const STAFF_NAV: readonly NavEntry[] = [
   { key: 'dashboard', icon: 'space_dashboard', path: '/', roles: STAFF_ROLES },
-  { key: 'crm', icon: 'business', path: '/crm', roles: STAFF_ROLES },
+  {
+    key: 'crm',
+    icon: 'business',
+    path: '/crm/clients',
+    section: '/crm',
+    roles: STAFF_ROLES,
+    children: [
+      { key: 'crmClients', testKey: 'crm-clients', icon: 'domain', path: '/crm/clients' },
+      { key: 'crmPipeline', testKey: 'crm-pipeline', icon: 'view_kanban', path: '/crm/pipeline' },
+    ],
+  },
   { key: 'contracts', icon: 'description', path: '/contracts', roles: STAFF_ROLES },
   { key: 'tickets', icon: 'confirmation_number', path: '/tickets', roles: STAFF_ROLES },
   { key: 'planning', icon: 'event', path: '/planning', roles: STAFF_ROLES },

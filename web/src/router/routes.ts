@@ -8,7 +8,7 @@ const AuthLayout = () => import('@/layouts/AuthLayout.vue');
 const PlaceholderPage = () => import('@/pages/PlaceholderPage.vue');
 
 /** Modules still to come: each has its route and roles now, and an empty state saying what will be there. */
-const FUTURE_MODULES: NavKey[] = ['crm', 'contracts', 'tickets', 'planning', 'billing', 'assets', 'playbooks'];
+const FUTURE_MODULES: NavKey[] = ['contracts', 'tickets', 'planning', 'billing', 'assets', 'playbooks'];
 
 const modulePage = ({ key, icon, roles }: NavEntry): RouteRecordRaw => ({
   path: key,
@@ -17,6 +17,24 @@ const modulePage = ({ key, icon, roles }: NavEntry): RouteRecordRaw => ({
   props: { icon, titleKey: `nav.${key}`, textKey: `modules.${key}`, module: true },
   meta: { roles, titleKey: `nav.${key}` },
 });
+
+/** CRM: clients (list and record) and the sales pipeline; /crm alone opens the client list. */
+const crmRoutes: RouteRecordRaw = {
+  path: 'crm',
+  meta: { roles: rolesOf('crm') },
+  children: [
+    { path: '', name: 'crm', redirect: { name: 'crm-clients' } },
+    { path: 'clients', name: 'crm-clients', component: () => import('@/pages/CrmClientsPage.vue'), meta: { titleKey: 'nav.crmClients' } },
+    {
+      path: 'clients/:id',
+      name: 'crm-client',
+      component: () => import('@/pages/CrmClientPage.vue'),
+      props: true,
+      meta: { titleKey: 'crm.client.title' },
+    },
+    { path: 'pipeline', name: 'crm-pipeline', component: () => import('@/pages/CrmPipelinePage.vue'), meta: { titleKey: 'nav.crmPipeline' } },
+  ],
+};
 
 const authPage = (name: 'login' | 'signup', page: () => Promise<unknown>): RouteRecordRaw => ({
   path: `/${name}`,
@@ -34,6 +52,7 @@ export const routes: RouteRecordRaw[] = [
     meta: { roles: STAFF_ROLES },
     children: [
       { path: '', name: 'dashboard', component: () => import('@/pages/DashboardPage.vue'), meta: { titleKey: 'nav.dashboard' } },
+      crmRoutes,
       ...STAFF_NAV.filter((entry) => FUTURE_MODULES.includes(entry.key)).map(modulePage),
       { path: 'settings', name: 'settings', component: () => import('@/pages/SettingsPage.vue'), meta: { roles: rolesOf('settings'), titleKey: 'nav.settings' } },
       { path: 'users', name: 'users', component: () => import('@/pages/UsersPage.vue'), meta: { roles: rolesOf('users'), titleKey: 'nav.users' } },
