@@ -9,6 +9,7 @@ import { createDb, tenantsRepo, withTenant, type Db } from '@vigie/db';
 import { bundlePath } from '../src/bundle';
 import { onboardingStepsQuery, tenantOnboardingWorkflow } from '../src/tenants/tenant-onboarding.workflow';
 import history from './histories/tenant-onboarding-v1.json';
+import historyV2 from './histories/tenant-onboarding-v2.json';
 
 /** Time-skipping tests on the Java test server, with the real activities on the test Postgres. */
 let env: TestWorkflowEnvironment;
@@ -83,9 +84,12 @@ it('fails fast, without retrying forever, for a tenant that does not exist', asy
   expect(String((error as WorkflowFailedError).cause?.cause)).toContain('does not exist');
 });
 
-it('replays a history recorded from a real run without non-determinism', async () => {
+it.each([
+  ['v1, recorded before the pipeline step existed (replays through patched())', history],
+  ['v2, with the pipeline step', historyV2],
+])('replays a history recorded from a real run without non-determinism: %s', async (_name, recorded) => {
   await expect(
-    Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath('tenants') } }, historyFromJSON(history)),
+    Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath('tenants') } }, historyFromJSON(recorded)),
   ).resolves.toBeUndefined();
 });
 
