@@ -17,3 +17,4 @@ export * from './schemas/documents';
 export * from './schemas/reminders';
 export * from './crm/quote-totals';
 export * from './schemas/quotes';
+export * from './contracts/hour-bank';
