@@ -43,7 +43,8 @@ export function createApp(deps: AppDeps): App {
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'connect-src': ["'self'"] },
+        // blob: frames show PDFs fetched with the token (quote preview).
+        directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'connect-src': ["'self'"], 'frame-src': ["'self'", 'blob:'] },
       },
     }),
   );

@@ -249,3 +249,66 @@ it('imports clients from CSV after a dry run, and keeps contacts, timeline and d
     await page.waitForSelector(tid('document-row'), { state: 'detached' });
   });
 });
+
+it('invites a contact and a colleague, keeps reminders, and explains a bad invitation link', async () => {
+  const admin = await api.signup({ tenantName: 'Infogérance Blanc' });
+  const call = (method: string, url: string, body?: unknown) => api.call(method, `/api/v1${url}`, { token: admin.token, ...(body !== undefined ? { body } : {}) });
+  const client = (await call('POST', '/clients', { name: 'Cabinet Fabre' })).body;
+  const contact = await call('POST', `/clients/${client.id}/contacts`, { name: 'Hélène Fabre', email: 'helene.fabre@example.com' });
+  expect(contact.status).toBe(201);
+  expect((await call('POST', `/clients/${client.id}/contacts`, { name: 'Marc Fabre' })).status).toBe(201);
+
+  await step(page, 'login', () => login(admin));
+
+  await step(page, 'invite a contact to the portal; without an e-mail it cannot be', async () => {
+    await page.goto(`${api.url}/crm/clients/${client.id}?tab=contacts`);
+    await page.waitForSelector(`${tid('contact-row')}:has-text("Marc Fabre")`);
+    expect(await page.locator(`${tid('contact-row')}:has-text("Marc Fabre") ${tid('contact-invite')}`).isDisabled()).toBe(true);
+    await page.click(`${tid('contact-row')}:has-text("Hélène Fabre") ${tid('contact-invite')}`);
+    await page.waitForSelector('.q-notification:has-text("est invité au portail")');
+    const users = await call('GET', '/users?role=client');
+    expect(users.body.items).toEqual([expect.objectContaining({ email: 'helene.fabre@example.com', role: 'client', clientId: client.id })]);
+  });
+
+  await step(page, 'a reminder from the client record, done from "Mes rappels"', async () => {
+    await page.click(tid('client-reminder-create'));
+    await page.fill(tid('reminder-title'), 'Rappeler pour le contrat');
+    await page.click(tid('reminder-submit'));
+    await page.waitForSelector(tid('reminder-dialog'), { state: 'detached' });
+    const mine = await call('GET', '/reminders');
+    expect(mine.body.items).toEqual([expect.objectContaining({ title: 'Rappeler pour le contrat', clientId: client.id, status: 'pending' })]);
+    await page.click(tid('nav-crm-reminders'));
+    await page.waitForSelector(`${tid('reminder-row')}:has-text("Rappeler pour le contrat")`);
+    await page.click(tid('reminder-snooze'));
+    await page.click(tid('reminder-snooze-hour'));
+    await page.waitForSelector('.q-notification:has-text("est reporté")');
+    const snoozed = (await call('GET', '/reminders')).body.items[0];
+    expect(new Date(snoozed.dueAt).getTime() - Date.now()).toBeGreaterThan(50 * 60_000);
+    await page.click(tid('reminder-done'));
+    await page.waitForSelector('.q-notification:has-text("est terminé")');
+    expect((await call('GET', '/reminders')).body.items[0].status).toBe('done');
+    await page.waitForSelector(tid('notifications-bell'));
+  });
+
+  await step(page, 'invite a colleague from Users: the e-mail is queued', async () => {
+    await page.click(tid('nav-users'));
+    await page.click(tid('users-invite'));
+    await page.fill(tid('invite-name'), 'Paul Blanc');
+    await page.fill(tid('invite-email'), 'paul.blanc@example.com');
+    await page.click(tid('invite-submit'));
+    await page.waitForSelector(`${tid('invite-result')}:has-text("paul.blanc@example.com")`);
+    const users = await call('GET', '/users?q=paul.blanc');
+    expect(users.body.items).toEqual([expect.objectContaining({ email: 'paul.blanc@example.com', role: 'technician' })]);
+  });
+
+  await step(page, 'a bad invitation link says so', async () => {
+    await page.goto(`${api.url}/invitation?token=${'x'.repeat(40)}`);
+    await page.fill(tid('invitation-password'), 'un mot de passe assez long');
+    await page.fill(tid('invitation-confirm'), 'un mot de passe différent');
+    await page.click(tid('invitation-submit'));
+    await page.waitForSelector('text=Les deux mots de passe sont différents');
+    await page.fill(tid('invitation-confirm'), 'un mot de passe assez long');
+    await page.click(tid('invitation-submit'));
+    await page.waitForSelector(`${tid('invitation-problem')}:has-text("Lien d’invitation invalide")`);
+  });
+});

@@ -17,6 +17,7 @@ import type {
   UpdateSiteBody,
 } from '@vigie/core';
 import { http } from './http';
+import type { Invitation } from './users';
 
 export type ClientListParams = Partial<ClientListQuery>;
 export type SubListParams = Partial<ListQuery>;
@@ -66,3 +67,6 @@ export const listInteractions = (clientId: string, params: Partial<InteractionLi
 export const createInteraction = (clientId: string, body: CreateInteractionBody) =>
   http.post<Interaction>(`/clients/${id(clientId)}/interactions`, body);
 export const listTimeline = (clientId: string, params: SubListParams) => http.get<Page<TimelineEntry>>(`/clients/${id(clientId)}/timeline`, params);
+
+/** Gives a contact access to the client portal: 400 without an e-mail address, 409 when they already have it. */
+export const inviteContact = (contactId: string) => http.post<Invitation>(`/contacts/${id(contactId)}/invite`);

@@ -1,4 +1,5 @@
-import type { CreateUserBody, Page, UpdateUserBody, User, UserListQuery } from '@vigie/core';
+import type { z } from 'zod';
+import type { CreateUserBody, InviteUserBody, Page, UpdateUserBody, User, UserListQuery, invitationSchema } from '@vigie/core';
 import { http } from './http';
 
 export type UserListParams = Partial<UserListQuery>;
@@ -10,3 +11,9 @@ export const createUser = (body: CreateUserBody, idempotencyKey?: string) =>
   http.post<User>('/users', body, { headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {} });
 export const updateUser = (id: string, body: UpdateUserBody) => http.patch<User>(`/users/${encodeURIComponent(id)}`, body);
 export const deleteUser = (id: string) => http.delete(`/users/${encodeURIComponent(id)}`);
+
+/** What an invitation answers: the user (no password yet), when the link expires, and whether the e-mail was queued. */
+export type Invitation = z.infer<typeof invitationSchema>;
+/** Invites by e-mail (admins): the link lets them choose their password (valid 7 days). */
+export const inviteUser = (body: InviteUserBody, idempotencyKey?: string) =>
+  http.post<Invitation>('/users/invite', body, { headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {} });

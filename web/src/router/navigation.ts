@@ -51,6 +51,7 @@ export const STAFF_NAV: readonly NavEntry[] = [
     children: [
       { key: 'crmClients', testKey: 'crm-clients', icon: 'domain', path: '/crm/clients' },
       { key: 'crmPipeline', testKey: 'crm-pipeline', icon: 'view_kanban', path: '/crm/pipeline' },
+      { key: 'crmReminders', testKey: 'crm-reminders', icon: 'alarm', path: '/crm/reminders' },
     ],
   },
   { key: 'contracts', icon: 'description', path: '/contracts', roles: STAFF_ROLES },

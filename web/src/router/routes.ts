@@ -18,7 +18,7 @@ const modulePage = ({ key, icon, roles }: NavEntry): RouteRecordRaw => ({
   meta: { roles, titleKey: `nav.${key}` },
 });
 
-/** CRM: clients (list and record) and the sales pipeline; /crm alone opens the client list. */
+/** CRM: clients (list and record), the sales pipeline and quotes; /crm alone opens the client list. */
 const crmRoutes: RouteRecordRaw = {
   path: 'crm',
   meta: { roles: rolesOf('crm') },
@@ -32,6 +32,15 @@ const crmRoutes: RouteRecordRaw = {
       props: true,
       meta: { titleKey: 'crm.client.title' },
     },
+    {
+      path: 'quotes/new/:opportunityId',
+      name: 'crm-quote-new',
+      component: () => import('@/pages/CrmQuotePage.vue'),
+      props: true,
+      meta: { titleKey: 'quotes.new' },
+    },
+    { path: 'quotes/:id', name: 'crm-quote', component: () => import('@/pages/CrmQuotePage.vue'), props: true, meta: { titleKey: 'quotes.title' } },
+    { path: 'reminders', name: 'crm-reminders', component: () => import('@/pages/CrmRemindersPage.vue'), meta: { titleKey: 'nav.crmReminders' } },
     { path: 'pipeline', name: 'crm-pipeline', component: () => import('@/pages/CrmPipelinePage.vue'), meta: { titleKey: 'nav.crmPipeline' } },
   ],
 };
@@ -46,6 +55,13 @@ const authPage = (name: 'login' | 'signup', page: () => Promise<unknown>): Route
 export const routes: RouteRecordRaw[] = [
   authPage('login', () => import('@/pages/LoginPage.vue')),
   authPage('signup', () => import('@/pages/SignupPage.vue')),
+  // The e-mailed invitation link: public, and open even with a session (someone may invite themselves a second account).
+  {
+    path: '/invitation',
+    component: AuthLayout,
+    meta: { public: true },
+    children: [{ path: '', name: 'invitation', component: () => import('@/pages/InvitationPage.vue'), meta: { titleKey: 'auth.invitation.title' } }],
+  },
   {
     path: '/',
     component: MainLayout,

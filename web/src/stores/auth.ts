@@ -2,6 +2,7 @@ import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
 import { STAFF_ROLES, type LoginBody, type Me, type Role, type SignupBody } from '@vigie/core';
 import * as authApi from '@/api/auth';
+import type { AcceptInvitationBody } from '@/api/auth';
 import { refreshSession } from '@/api/http';
 import { session, type SessionEvent } from '@/api/session';
 
@@ -53,6 +54,13 @@ export const useAuthStore = defineStore('auth', () => {
     return tokens.user;
   }
 
+  /** Sets the password of an invitation and logs in with the tokens it answers. */
+  async function acceptInvitation(body: AcceptInvitationBody): Promise<Me> {
+    const tokens = await authApi.acceptInvitation(body);
+    session.save(tokens);
+    return tokens.user;
+  }
+
   async function logout(): Promise<void> {
     try {
       await authApi.logout(session.refreshToken());
@@ -65,5 +73,5 @@ export const useAuthStore = defineStore('auth', () => {
     }
   }
 
-  return { user, endReason, isAuthenticated, role, isStaff, restore, login, signup, logout };
+  return { user, endReason, isAuthenticated, role, isStaff, restore, login, signup, acceptInvitation, logout };
 });

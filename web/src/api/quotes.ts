@@ -1,0 +1,19 @@
+import type { CreateQuoteBody, Page, Quote, QuoteListQuery, UpdateQuoteBody } from '@vigie/core';
+import { http } from './http';
+
+export type QuoteListParams = Partial<QuoteListQuery>;
+export type QuoteAction = 'send' | 'accept' | 'decline';
+
+const id = (value: string) => encodeURIComponent(value);
+
+export const listQuotes = (params: QuoteListParams) => http.get<Page<Quote>>('/quotes', params);
+export const getQuote = (quoteId: string) => http.get<Quote>(`/quotes/${id(quoteId)}`);
+/** A draft, numbered DEV-YYYY-NNNN by the server; the idempotency key makes a retried save create one quote. */
+export const createQuote = (opportunityId: string, body: CreateQuoteBody, idempotencyKey?: string) =>
+  http.post<Quote>(`/opportunities/${id(opportunityId)}/quote`, body, { headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {} });
+/** Drafts only (409 once sent). */
+export const updateQuote = (quoteId: string, body: UpdateQuoteBody) => http.patch<Quote>(`/quotes/${id(quoteId)}`, body);
+/** draft → sent / accepted / declined, sent → accepted / declined; accepting wins the opportunity. */
+export const quoteAction = (quoteId: string, action: QuoteAction) => http.post<Quote>(`/quotes/${id(quoteId)}/${action}`);
+/** The PDF, rendered by the worker (a few seconds the first time, then stored as a client document). */
+export const getQuotePdf = (quoteId: string) => http.get<Blob>(`/quotes/${id(quoteId)}/pdf`, undefined, { responseType: 'blob' });
