@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApi, testConfig, type Session, type TestApi } from '../../api/test/support/harness';
-import { launchBrowser, screenshot, step, unlabelledInputs } from './support/browser';
+import { launchBrowser, loginThroughUi, screenshot, step, tid, unlabelledInputs } from './support/browser';
 
 /**
  * The CRM in real Chromium against the real API: a prospect created in the UI, an opportunity from its
@@ -27,15 +27,8 @@ afterAll(async () => {
   await api?.close();
 });
 
-const tid = (id: string) => `[data-test="${id}"]`;
 
-async function login(session: Session) {
-  await page.goto(`${api.url}/login`);
-  await page.fill(tid('login-email'), session.email);
-  await page.fill(tid('login-password'), session.password);
-  await page.click(tid('login-submit'));
-  await page.waitForSelector(tid('dashboard'));
-}
+const login = (session: Session) => loginThroughUi(page, api.url, session.email, session.password);
 
 /** YYYY-MM-DD of the 15th, `months` months from now: inside the forecast's 12 months. */
 function dayInMonths(months: number): string {

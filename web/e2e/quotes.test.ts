@@ -1,12 +1,8 @@
 import path from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { TASK_QUEUES } from '@vigie/core';
-import { createCrmActivities, createMailer } from '@vigie/activities';
-import { createDb, LocalDiskStorage, type Db } from '@vigie/db';
-import { bundlePath } from '@vigie/workflows/bundle';
+import { startCrmWorker } from '../../worker/test/support/crm-worker';
 import { startTestApi, testConfig, type Session, type TestApi } from '../../api/test/support/harness';
-import { launchBrowser, screenshot, step, unlabelledInputs } from './support/browser';
+import { launchBrowser, loginThroughUi, screenshot, step, tid, unlabelledInputs } from './support/browser';
 
 /**
  * Quotes in real Chromium against the real API, with a CRM worker in this process (it renders the PDF):
@@ -16,23 +12,11 @@ let api: TestApi;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let db: Db;
-let connection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
+let crmWorker: { stop(): Promise<void> };
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
   api = await startTestApi(testConfig({ WEB_DIST: path.resolve(__dirname, '..', 'dist') }));
-  db = createDb(process.env.DATABASE_URL!, 4);
-  connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  worker = await Worker.create({
-    connection,
-    taskQueue: TASK_QUEUES.crm,
-    workflowBundle: { codePath: bundlePath('crm') },
-    activities: createCrmActivities({ db, mailer: createMailer(undefined, 'x'), storage: new LocalDiskStorage(process.env.STORAGE_DIR!) }),
-  });
-  running = worker.run();
+  crmWorker = await startCrmWorker();
   browser = await launchBrowser();
 }, 90_000);
 // Each test starts from a fresh browser profile: no session carried over.
@@ -43,24 +27,14 @@ beforeEach(async () => {
 afterEach(() => context.close());
 afterAll(async () => {
   await browser?.close();
-  worker?.shutdown();
-  await running;
-  await connection?.close(); // the worker does not close a connection it was given
-  await db?.destroy();
+  await crmWorker?.stop();
   await api?.close();
 });
 
-const tid = (id: string) => `[data-test="${id}"]`;
 /** French amounts use narrow no-break spaces: compare with plain spaces. */
 const plain = (text: string | null) => (text ?? '').replace(/[\u202f\u00a0]/g, ' ').trim();
 
-async function login(session: Session) {
-  await page.goto(`${api.url}/login`);
-  await page.fill(tid('login-email'), session.email);
-  await page.fill(tid('login-password'), session.password);
-  await page.click(tid('login-submit'));
-  await page.waitForSelector(tid('dashboard'));
-}
+const login = (session: Session) => loginThroughUi(page, api.url, session.email, session.password);
 
 it('types a quote with live totals, previews its PDF and accepts it: the opportunity is won', async () => {
   const admin = await api.signup({ tenantName: 'Infogérance Moreau' });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApi, testConfig, uniqueEmail, type TestApi } from '../../api/test/support/harness';
-import { launchBrowser, screenshot, step, unlabelledInputs } from './support/browser';
+import { launchBrowser, loginThroughUi, screenshot, step, tid, unlabelledInputs } from './support/browser';
 
 /**
  * The web shell in real Chromium against the real API (Postgres, NATS, Temporal of the test stack):
@@ -27,16 +27,9 @@ afterAll(async () => {
   await api?.close();
 });
 
-const tid = (id: string) => `[data-test="${id}"]`;
 const cssPrimary = () => page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--q-primary').trim().toLowerCase());
 
-async function login(email: string, password: string) {
-  await page.goto(`${api.url}/login`);
-  await page.fill(tid('login-email'), email);
-  await page.fill(tid('login-password'), password);
-  await page.click(tid('login-submit'));
-  await page.waitForSelector(tid('dashboard'));
-}
+const login = (email: string, password: string) => loginThroughUi(page, api.url, email, password);
 
 async function logout() {
   await page.click(tid('user-menu'));

@@ -1,35 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { TASK_QUEUES } from '@vigie/core';
-import { createCrmActivities, createMailer } from '@vigie/activities';
-import { createDb, LocalDiskStorage, type Db } from '@vigie/db';
-import { bundlePath } from '@vigie/workflows/bundle';
 import { startTestApi, type Session, type TestApi } from '../../api/test/support/harness';
+import { startCrmWorker } from './support/crm-worker';
 
 /** The quote PDF end to end: API → workflow → worker activity → Carbone/LibreOffice → stored document. */
 let api: TestApi;
 let admin: Session;
-let db: Db;
-let worker: Worker;
-let running: Promise<void>;
+let crmWorker: { stop(): Promise<void> };
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
   api = await startTestApi();
   admin = await api.signup();
-  db = createDb(process.env.DATABASE_URL!, 4);
-  worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! }),
-    taskQueue: TASK_QUEUES.crm,
-    workflowBundle: { codePath: bundlePath('crm') },
-    activities: createCrmActivities({ db, mailer: createMailer(undefined, 'x'), storage: new LocalDiskStorage(process.env.STORAGE_DIR!) }),
-  });
-  running = worker.run();
+  crmWorker = await startCrmWorker();
 }, 60_000);
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await db?.destroy();
+  await crmWorker?.stop();
   await api?.close();
 });
 

@@ -50,3 +50,15 @@ export async function unlabelledInputs(page: Page): Promise<string[]> {
       .map((el) => el.outerHTML.slice(0, 120)),
   );
 }
+
+/** Selector of an element by its `data-test` hook. */
+export const tid = (id: string) => `[data-test="${id}"]`;
+
+/** Logs in through the login form and waits for the dashboard. */
+export async function loginThroughUi(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.fill(tid('login-email'), email);
+  await page.fill(tid('login-password'), password);
+  await page.click(tid('login-submit'));
+  await page.waitForSelector(tid('dashboard'));
+}
