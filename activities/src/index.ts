@@ -1,3 +1,4 @@
 export * from './tenants/activities';
 export * from './crm/activities';
 export * from './mail/mailer';
+export { quoteTemplateFor } from './crm/quote-pdf';

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { quoteTemplateFor } from '@vigie/activities';
 import { startTestApi, type Session, type TestApi } from '../../api/test/support/harness';
 import { startCrmWorker } from './support/crm-worker';
 
@@ -25,6 +27,7 @@ function pdfText(bytes: Buffer): string {
 
 it('renders the quote with the tenant’s identity, the client, the lines and the totals, and stores it once', async () => {
   await call('PATCH', '/settings', {
+    branding: { primaryColor: '#0f766e' },
     legal: { legalName: 'Infogérance Martin SARL', siret: '44306184100047', vatNumber: 'FR64443061841', address: { line1: '3 rue Garibaldi', postalCode: '69003', city: 'Lyon' } },
   });
   const client = (await call('POST', '/clients', { name: 'Boulangerie Dupont', siren: '380129866', billingAddress: { line1: '1 place Bellecour', postalCode: '69002', city: 'Lyon' } })).body;
@@ -61,3 +64,12 @@ it('renders the quote with the tenant’s identity, the client, the lines and th
   expect(pdfText(Buffer.from(await again.arrayBuffer()))).toContain('Remise de 5 % incluse');
   expect((await call('GET', `/clients/${client.id}/documents?category=quote`)).body.items).toHaveLength(2);
 }, 120_000);
+
+it('draws the template in the tenant’s colour, and falls back to the default for anything else', () => {
+  const teal = fs.readFileSync(quoteTemplateFor('#0F766E'), 'utf8');
+  expect(teal).toContain('#0f766e');
+  expect(teal).not.toContain('#1d4ed8');
+  const hostile = fs.readFileSync(quoteTemplateFor('red" onload="x'), 'utf8');
+  expect(hostile).toContain('#1d4ed8');
+  expect(hostile).not.toContain('onload');
+});

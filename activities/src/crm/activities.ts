@@ -76,15 +76,16 @@ export function createCrmActivities({ db, mailer, storage }: CrmActivityDeps) {
         if (!quote) throw ApplicationFailure.nonRetryable(`quote ${quoteId} not found`, 'QuoteNotFound');
         if (quote.documentId) {
           const doc = await documentsRepo.findDocument(tx, quote.documentId);
-          if (doc && doc.createdAt >= quote.updatedAt) return { reuse: doc.id, quote: undefined, data: undefined };
+          if (doc && doc.createdAt >= quote.updatedAt) return { reuse: doc.id, quote: undefined, color: undefined, data: undefined };
         }
         await tenantsRepo.ensureTenantSettings(tx, tenantId);
         const settings = (await tenantsRepo.getTenantSettings(tx, tenantId))!;
         const client = (await clientsRepo.findClient(tx, quote.clientId))!;
-        return { reuse: undefined, quote, data: quoteTemplateData(quote, settings, client) };
+        // Carbone Community renders no dynamic pictures, so the logo is not in the PDF (colour and identity are).
+        return { reuse: undefined, quote, color: settings.branding.primaryColor, data: quoteTemplateData(quote, settings, client) };
       });
       if (input.reuse !== undefined) return { documentId: input.reuse, rendered: false };
-      const bytes = await renderQuotePdfBytes(input.data);
+      const bytes = await renderQuotePdfBytes(input.data, input.color);
       const { id, sha256 } = documentIdentity(bytes);
       const storageKey = `${tenantId}/${id}`;
       await storage.put(storageKey, bytes);

@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Quote, TenantSettings } from '@vigie/core';
@@ -6,6 +8,26 @@ import type { Client as CrmClient } from '@vigie/core';
 
 /** The template ships with the package: activities/templates/quote.fodt (a flat ODT that Carbone fills). */
 export const QUOTE_TEMPLATE = path.resolve(__dirname, '..', '..', 'templates', 'quote.fodt');
+
+/** The colour the template is drawn with; replaced by the tenant's primary colour. */
+const TEMPLATE_COLOR = '#1d4ed8';
+
+const templates = new Map<string, string>();
+
+/**
+ * The quote template drawn in the tenant's colour (validated as #rrggbb by the settings schema), written
+ * once per colour next to the other temporary files.
+ */
+export function quoteTemplateFor(color: string): string {
+  const safe = /^#[0-9a-fA-F]{6}$/.test(color) ? color.toLowerCase() : TEMPLATE_COLOR;
+  const cached = templates.get(safe);
+  if (cached && fs.existsSync(cached)) return cached;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-templates-'));
+  const file = path.join(dir, `quote-${safe.slice(1)}.fodt`);
+  fs.writeFileSync(file, fs.readFileSync(QUOTE_TEMPLATE, 'utf8').replaceAll(TEMPLATE_COLOR, safe));
+  templates.set(safe, file);
+  return file;
+}
 
 type Render = (template: string, data: object, options: { convertTo: string; lang?: string }) => Promise<Buffer>;
 let renderer: Render | undefined;
@@ -71,8 +93,8 @@ export function quoteTemplateData(quote: Quote, settings: TenantSettings, client
   };
 }
 
-export async function renderQuotePdfBytes(data: object): Promise<Buffer> {
-  return carbone()(QUOTE_TEMPLATE, data, { convertTo: 'pdf' });
+export async function renderQuotePdfBytes(data: object, brandColor = TEMPLATE_COLOR): Promise<Buffer> {
+  return carbone()(quoteTemplateFor(brandColor), data, { convertTo: 'pdf' });
 }
 
 export function documentIdentity(bytes: Buffer): { id: string; sha256: string } {
