@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '@vigie/core';
 import { createTenantActivities } from '@vigie/activities';
 import { createDb, tenantsRepo, withTenant, type Db } from '@vigie/db';
@@ -8,6 +8,7 @@ import { bundlePath } from '@vigie/workflows/bundle';
 import { tenantOnboardingId } from '@vigie/workflows/client';
 import { startTestApi, type TestApi } from '../../api/test/support/harness';
 import { sweepOnboarding } from '../src/onboarding-sweep';
+import { installQuietRuntime } from '../../workflows/test/support/runtime';
 
 /** Integration on the real dev server: signup starts onboarding, the worker completes it. */
 let api: TestApi;
@@ -17,7 +18,7 @@ let worker: Worker;
 let running: Promise<void>;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  installQuietRuntime();
   api = await startTestApi();
   db = createDb(process.env.DATABASE_URL!, 4);
   client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createCrmActivities, createMailer } from '@vigie/activities';
 import { createDb, LocalDiskStorage, outboxRepo, remindersRepo, tenantsRepo, usersRepo, withTenant, type Db } from '@vigie/db';
 import { emailDeliveryWorkflow } from '../src/crm/email-delivery.workflow';
@@ -13,6 +13,7 @@ import {
   snoozeReminderSignal,
 } from '../src/crm/reminder.workflow';
 import { startSmtpServer } from './support/smtp';
+import { installQuietRuntime } from './support/runtime';
 
 /** Reminders on a time-skipping server: real timers skipped, real Postgres, real SMTP server. */
 let env: TestWorkflowEnvironment;
@@ -20,7 +21,7 @@ let db: Db;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  installQuietRuntime();
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER! } },
   });

@@ -3,20 +3,21 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createTenantActivities } from '@vigie/activities';
 import { createDb, tenantsRepo, withTenant, type Db } from '@vigie/db';
 import { bundlePath } from '../src/bundle';
 import { onboardingStepsQuery, tenantOnboardingWorkflow } from '../src/tenants/tenant-onboarding.workflow';
 import history from './histories/tenant-onboarding-v1.json';
 import historyV2 from './histories/tenant-onboarding-v2.json';
+import { installQuietRuntime } from './support/runtime';
 
 /** Time-skipping tests on the Java test server, with the real activities on the test Postgres. */
 let env: TestWorkflowEnvironment;
 let db: Db;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  installQuietRuntime();
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER! } },
   });

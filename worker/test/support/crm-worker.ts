@@ -1,20 +1,16 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '@vigie/core';
 import { createCrmActivities, createMailer } from '@vigie/activities';
 import { createDb, LocalDiskStorage } from '@vigie/db';
 import { bundlePath } from '@vigie/workflows/bundle';
-
-let runtimeInstalled = false;
+import { installQuietRuntime } from '../../../workflows/test/support/runtime';
 
 /**
  * A worker for the `vigie-crm` task queue inside the test process, against the test stack's dev server,
  * with the real activities (PDF rendering, e-mail outbox; no SMTP server).
  */
 export async function startCrmWorker(): Promise<{ stop(): Promise<void> }> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    runtimeInstalled = true;
-  }
+  installQuietRuntime();
   const db = createDb(process.env.DATABASE_URL!, 4);
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const worker = await Worker.create({
