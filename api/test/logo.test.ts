@@ -55,3 +55,15 @@ it('lets only admins change the logo', async () => {
   const manager = await sessionAs(api, admin, 'manager');
   expect((await upload(PNG, 'image/png', manager.token)).status).toBe(403);
 });
+
+it('shows every role, client users included, the tenant name and branding', async () => {
+  const client = (await api.call('POST', '/api/v1/clients', { token: admin.token, body: { name: 'Portail' } })).body;
+  const email = `portal-${Date.now()}@client.test`;
+  await api.call('POST', '/api/v1/users', { token: admin.token, body: { email, name: 'Client', role: 'client', clientId: client.id, password: 'a long client password' } });
+  const clientUser = await api.login(email, 'a long client password');
+  await api.call('PATCH', '/api/v1/settings', { token: admin.token, body: { branding: { primaryColor: '#0f766e' } } });
+  const res = await api.call('GET', '/api/v1/branding', { token: clientUser.accessToken });
+  expect(res.status).toBe(200);
+  expect(res.body).toEqual({ name: expect.any(String), branding: { primaryColor: '#0f766e', logoUrl: null } });
+  expect((await api.call('GET', '/api/v1/settings', { token: clientUser.accessToken })).status).toBe(403);
+});

@@ -120,3 +120,25 @@ it('shows the API’s field errors next to the fields and keeps the user on the 
     expect(page.url()).toContain('/signup');
   });
 });
+
+it('gives a client user the portal, branded with their provider’s name and colour', async () => {
+  await step(page, 'client user logs in to the portal', async () => {
+    const admin = await api.signup({ tenantName: 'Infogérance Portail' });
+    await api.call('PATCH', '/api/v1/settings', { token: admin.token, body: { branding: { primaryColor: '#7c3aed' } } });
+    const client = (await api.call('POST', '/api/v1/clients', { token: admin.token, body: { name: 'Cabinet Client' } })).body;
+    const email = uniqueEmail('portal');
+    await api.call('POST', '/api/v1/users', { token: admin.token, body: { email, name: 'Claire Client', role: 'client', clientId: client.id, password: 'a long portal password' } });
+    await page.goto(`${api.url}/login`);
+    await page.fill(tid('login-email'), email);
+    await page.fill(tid('login-password'), 'a long portal password');
+    await page.click(tid('login-submit'));
+    await page.waitForSelector(tid('portal-nav-tickets'));
+    await page.waitForSelector('text=Infogérance Portail');
+    await page.waitForFunction(() => getComputedStyle(document.documentElement).getPropertyValue('--q-primary').trim().toLowerCase() === '#7c3aed');
+    expect(await page.$(tid('nav-settings'))).toBeNull();
+    await page.goto(`${api.url}/settings`);
+    await page.waitForSelector(tid('portal-nav-tickets'));
+    expect(await page.$(tid('settings-save'))).toBeNull();
+    await screenshot(page, 'portal');
+  });
+});

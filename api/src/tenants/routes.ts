@@ -1,8 +1,23 @@
-import { AppError, ROLES, STAFF_ROLES, tenantSettingsSchema, updateTenantSettingsBodySchema } from '@vigie/core';
+import { AppError, ROLES, STAFF_ROLES, tenantBrandingSchema, tenantSettingsSchema, updateTenantSettingsBodySchema } from '@vigie/core';
 import { tenantsRepo } from '@vigie/db';
 import { BinaryResponse, route, type AnyRoute } from '../http/route';
 
 export const tenantRoutes: AnyRoute[] = [
+  route({
+    method: 'get',
+    path: '/branding',
+    tag: 'settings',
+    summary: 'The tenant’s name and branding, for every role (the client portal shows them)',
+    auth: ROLES,
+    response: tenantBrandingSchema,
+    handler: ({ tx, actor }) =>
+      tx(async (t) => {
+        await tenantsRepo.ensureTenantSettings(t, actor.tenantId);
+        const settings = await tenantsRepo.getTenantSettings(t, actor.tenantId);
+        if (!settings) throw AppError.notFound('tenant');
+        return { name: settings.name, branding: settings.branding };
+      }),
+  }),
   route({
     method: 'get',
     path: '/settings',

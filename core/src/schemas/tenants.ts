@@ -50,6 +50,12 @@ export const tenantSettingsSchema = z
   .meta({ id: 'TenantSettings' });
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 
+/** What every user of a tenant may see of it, client users included (portal header). */
+export const tenantBrandingSchema = z
+  .object({ name: z.string(), branding: brandingSchema })
+  .meta({ id: 'TenantBranding' });
+export type TenantBranding = z.infer<typeof tenantBrandingSchema>;
+
 export const updateTenantSettingsBodySchema = z
   .strictObject({
     name: z.string().trim().min(2).max(120).optional(),

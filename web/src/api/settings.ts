@@ -1,4 +1,4 @@
-import type { TenantSettings, UpdateTenantSettingsBody } from '@vigie/core';
+import type { TenantBranding, TenantSettings, UpdateTenantSettingsBody } from '@vigie/core';
 import { http } from './http';
 
 export const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
@@ -11,3 +11,5 @@ export const uploadLogo = (file: Blob) => http.put<TenantSettings>('/settings/lo
 export const deleteLogo = () => http.delete<TenantSettings>('/settings/logo');
 /** The logo needs the bearer token, so it cannot be a plain <img src>: it comes back as a Blob. */
 export const fetchLogo = (url = '/settings/logo') => http.get<Blob>(url, undefined, { responseType: 'blob' });
+/** Name and branding, readable by every role (the portal header). */
+export const getBranding = () => http.get<TenantBranding>('/branding');

@@ -1,7 +1,7 @@
 import { computed, ref, watch } from 'vue';
 import { defineStore } from 'pinia';
 import { setCssVar } from 'quasar';
-import { DEFAULT_TENANT_SETTINGS, type TenantSettings, type UpdateTenantSettingsBody } from '@vigie/core';
+import { DEFAULT_TENANT_SETTINGS, type TenantBranding, type TenantSettings, type UpdateTenantSettingsBody } from '@vigie/core';
 import * as settingsApi from '@/api/settings';
 import { ApiError } from '@/api/http';
 import { isHexColor, isLight } from '@/utils/color';
@@ -15,11 +15,13 @@ export const useSettingsStore = defineStore('settings', () => {
   const settings = ref<TenantSettings | null>(null);
   /** blob: URL of the logo (the image needs the bearer token, so no plain URL). */
   const logoSrc = ref<string | null>(null);
+  /** What client users may see of the tenant (they cannot read the settings). */
+  const portalBranding = ref<TenantBranding | null>(null);
   /** A colour being tried in the settings form, shown live before it is saved. */
   const previewColor = ref<string | null>(null);
 
   const primaryColor = computed(() => {
-    const candidate = previewColor.value ?? settings.value?.branding.primaryColor;
+    const candidate = previewColor.value ?? settings.value?.branding.primaryColor ?? portalBranding.value?.branding.primaryColor;
     return isHexColor(candidate) ? candidate : DEFAULT_PRIMARY;
   });
   const primaryIsLight = computed(() => isLight(primaryColor.value));
@@ -61,9 +63,11 @@ export const useSettingsStore = defineStore('settings', () => {
     (url) => showLogo(url ? () => settingsApi.fetchLogo(url) : null),
   );
 
-  /** Client users cannot read the settings but may read the logo: ask for it directly (404 = none). */
-  function loadPortalLogo(): Promise<void> {
-    return showLogo(() => settingsApi.fetchLogo());
+  /** Client users cannot read the settings: the branding endpoint gives them the name, colour and logo. */
+  async function loadPortalBranding(): Promise<void> {
+    portalBranding.value = await settingsApi.getBranding();
+    const url = portalBranding.value.branding.logoUrl;
+    await showLogo(url ? () => settingsApi.fetchLogo(url) : null);
   }
 
   async function showLogo(fetchBlob: (() => Promise<Blob>) | null): Promise<void> {
@@ -81,6 +85,7 @@ export const useSettingsStore = defineStore('settings', () => {
 
   function reset(): void {
     settings.value = null;
+    portalBranding.value = null;
     previewColor.value = null;
     loading = null;
     void showLogo(null);
@@ -96,6 +101,7 @@ export const useSettingsStore = defineStore('settings', () => {
 
   return {
     settings,
+    portalBranding,
     logoSrc,
     previewColor,
     primaryColor,
@@ -104,7 +110,7 @@ export const useSettingsStore = defineStore('settings', () => {
     save,
     uploadLogo,
     removeLogo,
-    loadPortalLogo,
+    loadPortalBranding,
     reset,
   };
 });
