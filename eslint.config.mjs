@@ -39,7 +39,7 @@ export default tseslint.config(
   {
     // Workflow code: only @temporalio/workflow, @vigie/core and `import type` from activities.
     files: ['workflows/src/**/*.ts'],
-    ignores: ['workflows/src/client.ts', 'workflows/src/bundle.ts', 'workflows/src/**/*.test.ts'],
+    ignores: ['workflows/src/client.ts', 'workflows/src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

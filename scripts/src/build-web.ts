@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { hashInputs, isUpToDate } from './build/inputs-hash';
 import { ROOT } from './stack/paths';
 
 /**
@@ -11,27 +11,13 @@ import { ROOT } from './stack/paths';
 const WEB = path.join(ROOT, 'web');
 const STAMP = path.join(WEB, 'dist', '.inputs-hash');
 
-function hashInputs(): string {
-  const hash = createHash('sha256');
-  const walk = (dir: string) => {
-    if (!fs.existsSync(dir)) return;
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (['node_modules', 'dist', 'e2e'].includes(entry.name)) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else hash.update(full).update(fs.readFileSync(full));
-    }
-  };
-  walk(WEB);
-  walk(path.join(ROOT, 'core', 'src'));
-  hash.update(fs.readFileSync(path.join(ROOT, 'package-lock.json')));
-  return hash.digest('hex');
-}
-
 function main(): number {
   if (!fs.existsSync(path.join(WEB, 'package.json'))) return 0;
-  const hash = hashInputs();
-  if (fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8') === hash) return 0;
+  const hash = hashInputs([WEB, path.join(ROOT, 'core', 'src')], {
+    skip: ['node_modules', 'dist', 'e2e'],
+    files: [path.join(ROOT, 'package-lock.json')],
+  });
+  if (isUpToDate(STAMP, hash)) return 0;
   const result = spawnSync('npm', ['run', '--silent', 'build', '--workspace', '@vigie/web'], { cwd: ROOT, stdio: 'inherit' });
   if (result.status !== 0) return result.status ?? 1;
   fs.writeFileSync(STAMP, hash);

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { TASK_QUEUES, loadConfig, type Domain } from '@vigie/core';
 import { createDb, LocalDiskStorage, type Db } from '@vigie/db';
 import { createCrmActivities, createMailer, createTenantActivities } from '@vigie/activities';
-import { bundlePath } from '@vigie/workflows/bundle';
+import { bundlePath } from '@vigie/workflows/bundles';
 import { sweepOnboarding } from './onboarding-sweep';
 
 const config = loadConfig(process.env);

@@ -4,7 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '@vigie/core';
 import { createTenantActivities } from '@vigie/activities';
 import { createDb, tenantsRepo, withTenant, type Db } from '@vigie/db';
-import { bundlePath } from '@vigie/workflows/bundle';
+import { bundlePath } from '@vigie/workflows/bundles';
 import { tenantOnboardingId } from '@vigie/workflows/client';
 import { startTestApi, type TestApi } from '../../api/test/support/harness';
 import { sweepOnboarding } from '../src/onboarding-sweep';

@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { createCrmActivities, createMailer } from '@vigie/activities';
 import { createDb, LocalDiskStorage, outboxRepo, remindersRepo, tenantsRepo, usersRepo, withTenant, type Db } from '@vigie/db';
 import { emailDeliveryWorkflow } from '../src/crm/email-delivery.workflow';
-import { bundlePath } from '../src/bundle';
+import { bundlePath } from '../src/bundles';
 import {
   cancelReminderSignal,
   completeReminderSignal,

@@ -6,7 +6,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { createTenantActivities } from '@vigie/activities';
 import { createDb, tenantsRepo, withTenant, type Db } from '@vigie/db';
-import { bundlePath } from '../src/bundle';
+import { bundlePath } from '../src/bundles';
 import { onboardingStepsQuery, tenantOnboardingWorkflow } from '../src/tenants/tenant-onboarding.workflow';
 import history from './histories/tenant-onboarding-v1.json';
 import historyV2 from './histories/tenant-onboarding-v2.json';

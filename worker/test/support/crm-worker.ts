@@ -2,7 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '@vigie/core';
 import { createCrmActivities, createMailer } from '@vigie/activities';
 import { createDb, LocalDiskStorage } from '@vigie/db';
-import { bundlePath } from '@vigie/workflows/bundle';
+import { bundlePath } from '@vigie/workflows/bundles';
 import { installQuietRuntime } from '../../../workflows/test/support/runtime';
 
 /**
