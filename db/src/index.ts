@@ -17,3 +17,4 @@ export * as outboxRepo from './repositories/outbox';
 export * as remindersRepo from './repositories/reminders';
 export * as quotesRepo from './repositories/quotes';
 export * as invitationsRepo from './repositories/invitations';
+export * from './query-helpers';

@@ -4,7 +4,7 @@ import { auditRepo, refreshTokensRepo, tenantsRepo, usersRepo, withTenant, isUni
 import { startTenantOnboarding } from '@vigie/workflows/client';
 import type { AppDeps } from '../deps';
 import { hashPassword } from './passwords';
-import { hashRefreshToken, newRefreshToken, signAccessToken } from './tokens';
+import { hashOpaqueToken, newOpaqueToken, signAccessToken } from './tokens';
 
 export function toMe(user: UserRow): Me {
   return {
@@ -20,7 +20,7 @@ export function toMe(user: UserRow): Me {
 
 async function issueTokens(deps: AppDeps, tx: TenantTx, user: UserRow, familyId: string): Promise<Tokens> {
   const { config } = deps;
-  const refresh = newRefreshToken();
+  const refresh = newOpaqueToken();
   await refreshTokensRepo.insertRefreshToken(tx, {
     tenantId: user.tenant_id,
     id: randomUUID(),
@@ -101,7 +101,7 @@ type RefreshOutcome = { ok: Tokens } | { reused: true } | { invalid: true };
  * (every token descended from the same login) is revoked; the revocation commits before the 401.
  */
 export async function refresh(deps: AppDeps, refreshToken: string, requestId: string): Promise<Tokens> {
-  const target = await refreshTokensRepo.findRefreshTarget(deps.db, hashRefreshToken(refreshToken));
+  const target = await refreshTokensRepo.findRefreshTarget(deps.db, hashOpaqueToken(refreshToken));
   if (!target) throw new AppError('unauthenticated', 'refresh token is invalid');
   const outcome = await withTenant<RefreshOutcome>(deps.db, target.tenantId, async (tx) => {
     const row = await refreshTokensRepo.lockRefreshToken(tx, target.tokenId);
@@ -132,7 +132,7 @@ export async function refresh(deps: AppDeps, refreshToken: string, requestId: st
 export async function logout(deps: AppDeps, tenantId: string, userId: string, refreshToken: string | undefined, requestId: string): Promise<void> {
   await withTenant(deps.db, tenantId, async (tx) => {
     if (refreshToken) {
-      const target = await refreshTokensRepo.findRefreshTarget(deps.db, hashRefreshToken(refreshToken));
+      const target = await refreshTokensRepo.findRefreshTarget(deps.db, hashOpaqueToken(refreshToken));
       const row = target && target.tenantId === tenantId ? await refreshTokensRepo.lockRefreshToken(tx, target.tokenId) : undefined;
       if (row && row.user_id === userId) await refreshTokensRepo.revokeFamily(tx, row.family_id);
     } else {

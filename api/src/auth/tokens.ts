@@ -22,12 +22,12 @@ export function signAccessToken(config: Config, claims: AccessClaims): string {
   });
 }
 
-/** Refresh tokens are opaque random strings; only their SHA-256 is stored. */
-export function newRefreshToken(): { token: string; hash: string } {
+/** Opaque secrets (refresh tokens, invitation links) are random strings; only their SHA-256 is stored. */
+export function newOpaqueToken(): { token: string; hash: string } {
   const token = randomBytes(32).toString('base64url');
-  return { token, hash: hashRefreshToken(token) };
+  return { token, hash: hashOpaqueToken(token) };
 }
 
-export function hashRefreshToken(token: string): string {
+export function hashOpaqueToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

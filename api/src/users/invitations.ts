@@ -1,17 +1,16 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { AppError, type Tokens, type User } from '@vigie/core';
 import { invitationsRepo, outboxRepo, usersRepo, withTenant, type TenantTx, type UserRow } from '@vigie/db';
 import { startEmailDelivery } from '@vigie/workflows/client';
 import { login } from '../auth/service';
 import { hashPassword } from '../auth/passwords';
+import { hashOpaqueToken, newOpaqueToken } from '../auth/tokens';
 import type { AppDeps } from '../deps';
 import type { Actor } from '../http/route';
 
 const VALID_DAYS = 7;
 /** A password hash no password matches: an invited account cannot log in before accepting. */
 export const NO_PASSWORD = '!invited';
-
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export interface PendingInvitation {
   user: User;
@@ -24,9 +23,9 @@ export interface PendingInvitation {
  * the delivery after the commit (`deliverInvitation`).
  */
 export async function inviteUser(deps: AppDeps, tx: TenantTx, actor: Actor, user: UserRow): Promise<PendingInvitation> {
-  const token = randomBytes(32).toString('base64url');
+  const { token, hash } = newOpaqueToken();
   const expiresAt = new Date(Date.now() + VALID_DAYS * 86_400_000);
-  await invitationsRepo.insertInvitation(tx, { tenantId: actor.tenantId, id: randomUUID(), userId: user.id, tokenHash: hashToken(token), expiresAt });
+  await invitationsRepo.insertInvitation(tx, { tenantId: actor.tenantId, id: randomUUID(), userId: user.id, tokenHash: hash, expiresAt });
   const base = deps.config.PUBLIC_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
   const link = `${base.replace(/\/$/, '')}/invitation?token=${token}`;
   const french = (user.locale ?? 'fr') === 'fr';
@@ -56,7 +55,7 @@ export async function deliverInvitation(deps: AppDeps, tenantId: string, pending
 
 /** The invitee sets a password from the link; the invitation works once and logs them in. */
 export async function acceptInvitation(deps: AppDeps, token: string, password: string, requestId: string): Promise<Tokens> {
-  const target = await invitationsRepo.findInvitationTarget(deps.db, hashToken(token));
+  const target = await invitationsRepo.findInvitationTarget(deps.db, hashOpaqueToken(token));
   if (!target) throw AppError.invalid('this invitation link is not valid');
   const passwordHash = await hashPassword(password);
   const user = await withTenant(deps.db, target.tenantId, async (tx) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry, AuditListQuery, Page } from '@vigie/core';
 import { paginate } from '../pagination';
+import { likePattern } from '../query-helpers';
 import type { TenantTx } from '../tenancy';
 
 export interface AuditRecord {
@@ -78,7 +79,7 @@ export async function listAudit(tx: TenantTx, query: AuditListQuery): Promise<Pa
   if (query.action) q.where('action', query.action);
   if (query.from) q.where('at', '>=', query.from);
   if (query.to) q.where('at', '<', query.to);
-  if (query.q) q.whereILike('action', `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (query.q) q.whereILike('action', likePattern(query.q));
   return paginate<AuditRow, AuditEntry>(
     q,
     { sortable: { at: 'at' }, defaultSort: '-at', limit: query.limit, cursor: query.cursor, sort: query.sort },

@@ -18,11 +18,10 @@ import type {
   ListQuery,
 } from '@vigie/core';
 import { paginate } from '../pagination';
+import { definedOnly, likePattern } from '../query-helpers';
 import type { TenantTx } from '../tenancy';
 
 const EMPTY_ADDRESS: Address = { line1: '', line2: '', postalCode: '', city: '', country: 'FR' };
-const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 // ---------------------------------------------------------------- clients
 
@@ -63,7 +62,7 @@ export function toClient(row: ClientRow): Client {
 }
 
 function clientColumns(body: UpdateClientBody): Record<string, unknown> {
-  return defined({
+  return definedOnly({
     name: body.name,
     siren: body.siren ?? (body.siret ? body.siret.slice(0, 9) : body.siren),
     siret: body.siret,
@@ -167,7 +166,7 @@ export async function findSite(tx: TenantTx, id: string): Promise<Site | undefin
 export async function updateSite(tx: TenantTx, id: string, body: UpdateSiteBody): Promise<Site> {
   const [row] = await tx('client_sites')
     .where({ id })
-    .update(defined({ name: body.name, address: body.address ? JSON.stringify(body.address) : undefined, notes: body.notes }))
+    .update(definedOnly({ name: body.name, address: body.address ? JSON.stringify(body.address) : undefined, notes: body.notes }))
     .returning('*');
   return toSite(row as SiteRow);
 }
@@ -211,7 +210,7 @@ const toContact = (row: ContactRow): Contact => ({
 });
 
 function contactColumns(body: UpdateContactBody): Record<string, unknown> {
-  return defined({
+  return definedOnly({
     name: body.name,
     email: body.email,
     phone: body.phone,

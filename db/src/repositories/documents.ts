@@ -1,5 +1,6 @@
 import type { Document, DocumentListQuery, Page } from '@vigie/core';
 import { paginate } from '../pagination';
+import { likePattern } from '../query-helpers';
 import type { TenantTx } from '../tenancy';
 
 interface DocumentRow {
@@ -70,7 +71,7 @@ export async function deleteDocument(tx: TenantTx, id: string): Promise<void> {
 export async function listDocuments(tx: TenantTx, clientId: string, query: DocumentListQuery): Promise<Page<Document>> {
   const q = tx('documents').select('*').where({ client_id: clientId });
   if (query.category) q.where('category', query.category);
-  if (query.q) q.whereILike('filename', `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (query.q) q.whereILike('filename', likePattern(query.q));
   return paginate<DocumentRow, Document>(
     q,
     { sortable: { createdAt: 'created_at', filename: 'filename' }, defaultSort: '-createdAt', limit: query.limit, cursor: query.cursor, sort: query.sort },

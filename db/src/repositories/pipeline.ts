@@ -14,9 +14,9 @@ import {
   type UpdateStageBody,
 } from '@vigie/core';
 import { paginate } from '../pagination';
+import { definedOnly, likePattern } from '../query-helpers';
 import type { TenantTx } from '../tenancy';
 
-const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 // ---------------------------------------------------------------- stages
 
@@ -73,7 +73,7 @@ export async function insertStage(tx: TenantTx, tenantId: string, body: CreateSt
 }
 
 export async function updateStage(tx: TenantTx, id: string, body: UpdateStageBody): Promise<PipelineStage> {
-  const [row] = await tx('pipeline_stages').where({ id }).update(defined(body)).returning('*');
+  const [row] = await tx('pipeline_stages').where({ id }).update(definedOnly(body)).returning('*');
   return toStage(row as StageRow);
 }
 
@@ -175,7 +175,7 @@ export async function updateOpportunity(tx: TenantTx, id: string, body: UpdateOp
   await tx('opportunities')
     .where({ id })
     .update({
-      ...defined({
+      ...definedOnly({
         title: body.title,
         amount_cents: body.amountCents,
         currency: body.currency,
@@ -208,7 +208,10 @@ export async function listOpportunities(tx: TenantTx, query: OpportunityListQuer
   if (query.clientId) q.where('o.client_id', query.clientId);
   if (query.ownerId) q.where('o.owner_id', query.ownerId);
   if (query.state) q.where('s.kind', query.state);
-  if (query.q) q.where((w) => w.whereILike('o.title', `%${query.q}%`).orWhereILike('c.name', `%${query.q}%`));
+  if (query.q) {
+    const like = likePattern(query.q);
+    q.where((w) => w.whereILike('o.title', like).orWhereILike('c.name', like));
+  }
   return paginate<OpportunityRow, Opportunity>(
     q,
     {

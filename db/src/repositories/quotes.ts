@@ -9,6 +9,7 @@ import {
   type VatRounding,
 } from '@vigie/core';
 import { paginate } from '../pagination';
+import { likePattern } from '../query-helpers';
 import type { TenantTx } from '../tenancy';
 
 /** Next number of a per-tenant, per-year sequence: `DEV-2026-0001`. The row lock orders concurrent calls. */
@@ -192,7 +193,10 @@ export async function listQuotes(tx: TenantTx, query: QuoteListQuery): Promise<P
   if (query.opportunityId) q.where('q.opportunity_id', query.opportunityId);
   if (query.clientId) q.where('q.client_id', query.clientId);
   if (query.status) q.where('q.status', query.status);
-  if (query.q) q.where((w) => w.whereILike('q.number', `%${query.q}%`).orWhereILike('c.name', `%${query.q}%`));
+  if (query.q) {
+    const like = likePattern(query.q);
+    q.where((w) => w.whereILike('q.number', like).orWhereILike('c.name', like));
+  }
   const page = await paginate<QuoteRow, QuoteRow>(
     q,
     { sortable: { createdAt: 'q.created_at', number: 'q.number' }, defaultSort: '-createdAt', idColumn: 'q.id', limit: query.limit, cursor: query.cursor, sort: query.sort },

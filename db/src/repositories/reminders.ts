@@ -1,5 +1,6 @@
 import type { CreateReminderBody, Page, Reminder, ReminderListQuery, ReminderStatus } from '@vigie/core';
 import { paginate } from '../pagination';
+import { likePattern } from '../query-helpers';
 import type { TenantTx } from '../tenancy';
 
 interface ReminderRow {
@@ -69,7 +70,7 @@ export async function listReminders(tx: TenantTx, query: ReminderListQuery): Pro
   if (query.status) q.where('status', query.status);
   if (query.ownerId) q.where('owner_id', query.ownerId);
   if (query.clientId) q.where('client_id', query.clientId);
-  if (query.q) q.whereILike('title', `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (query.q) q.whereILike('title', likePattern(query.q));
   return paginate<ReminderRow, Reminder>(
     q,
     { sortable: { dueAt: 'due_at', createdAt: 'created_at' }, defaultSort: 'dueAt', limit: query.limit, cursor: query.cursor, sort: query.sort },

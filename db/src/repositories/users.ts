@@ -1,6 +1,7 @@
 import type { Page, Role, User, UserListQuery } from '@vigie/core';
 import type { Db } from '../connection';
 import { paginate } from '../pagination';
+import { likePattern } from '../query-helpers';
 import type { TenantTx } from '../tenancy';
 
 export interface UserRow {
@@ -67,7 +68,7 @@ export async function listUsers(tx: TenantTx, query: UserListQuery): Promise<Pag
   if (query.role) q.where('role', query.role);
   if (query.disabled !== undefined) q.where('disabled', query.disabled);
   if (query.q) {
-    const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = likePattern(query.q);
     q.where((w) => w.whereILike('name', like).orWhereILike('email', like));
   }
   return paginate<UserRow, User>(
