@@ -1,6 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { TASK_QUEUES, workflowId } from '@vigie/core';
+import type { Workflow } from '@temporalio/common';
+import { TASK_QUEUES, workflowId, type Domain } from '@vigie/core';
 import type { tenantOnboardingWorkflow } from './tenants/tenant-onboarding.workflow';
 import { cancelReminderSignal, completeReminderSignal, snoozeReminderSignal, type reminderWorkflow } from './crm/reminder.workflow';
 import type { quotePdfWorkflow } from './crm/quote-pdf.workflow';
@@ -10,48 +11,58 @@ import type { emailDeliveryWorkflow } from './crm/email-delivery.workflow';
 
 export const TENANT_ID_KEY = defineSearchAttributeKey('TenantId', 'KEYWORD');
 
+/**
+ * Starts a workflow under its business ID on its domain's task queue, tagged with the tenant; when it is
+ * already running, returns a handle to that run instead.
+ */
+async function startOnce<W extends Workflow>(
+  client: Client,
+  type: string,
+  opts: { domain: Domain; id: string; tenantId: string; args: Parameters<W>; executionTimeout?: string },
+): Promise<WorkflowHandle<W>> {
+  // The SDK types `args` with a conditional type a generic W cannot satisfy; Parameters<W> is what it means.
+  const options = {
+    taskQueue: TASK_QUEUES[opts.domain],
+    workflowId: opts.id,
+    args: opts.args,
+    typedSearchAttributes: [{ key: TENANT_ID_KEY, value: opts.tenantId }],
+    ...(opts.executionTimeout ? { workflowExecutionTimeout: opts.executionTimeout } : {}),
+  } as unknown as WorkflowStartOptions<W>;
+  try {
+    return await client.workflow.start<W>(type, options);
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<W>(opts.id);
+    throw err;
+  }
+}
+
 export function tenantOnboardingId(tenantId: string): string {
   return workflowId('tenant-onboarding', tenantId, tenantId);
 }
 
-export async function startTenantOnboarding(
-  client: Client,
-  input: { tenantId: string },
-): Promise<WorkflowHandle<typeof tenantOnboardingWorkflow>> {
-  const id = tenantOnboardingId(input.tenantId);
-  try {
-    return await client.workflow.start<typeof tenantOnboardingWorkflow>('tenantOnboardingWorkflow', {
-      taskQueue: TASK_QUEUES.tenants,
-      workflowId: id,
-      args: [input],
-      typedSearchAttributes: [{ key: TENANT_ID_KEY, value: input.tenantId }],
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(id);
-    throw err;
-  }
+export function startTenantOnboarding(client: Client, input: { tenantId: string }): Promise<WorkflowHandle<typeof tenantOnboardingWorkflow>> {
+  return startOnce<typeof tenantOnboardingWorkflow>(client, 'tenantOnboardingWorkflow', {
+    domain: 'tenants',
+    id: tenantOnboardingId(input.tenantId),
+    tenantId: input.tenantId,
+    args: [input],
+  });
 }
 
 export function reminderId(tenantId: string, id: string): string {
   return workflowId('reminder', tenantId, id);
 }
 
-export async function startReminder(
+export function startReminder(
   client: Client,
   input: { tenantId: string; reminderId: string; dueAt: string },
 ): Promise<WorkflowHandle<typeof reminderWorkflow>> {
-  const id = reminderId(input.tenantId, input.reminderId);
-  try {
-    return await client.workflow.start<typeof reminderWorkflow>('reminderWorkflow', {
-      taskQueue: TASK_QUEUES.crm,
-      workflowId: id,
-      args: [input],
-      typedSearchAttributes: [{ key: TENANT_ID_KEY, value: input.tenantId }],
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(id);
-    throw err;
-  }
+  return startOnce<typeof reminderWorkflow>(client, 'reminderWorkflow', {
+    domain: 'crm',
+    id: reminderId(input.tenantId, input.reminderId),
+    tenantId: input.tenantId,
+    args: [input],
+  });
 }
 
 export type ReminderCommand = { kind: 'snooze'; until: string } | { kind: 'complete' } | { kind: 'cancel' };
@@ -66,31 +77,22 @@ export async function signalReminder(client: Client, tenantId: string, id: strin
 
 /** Renders (or reuses) a quote's PDF through the worker and waits for it. Concurrent calls share one run. */
 export async function renderQuotePdf(client: Client, input: { tenantId: string; quoteId: string }): Promise<{ documentId: string; rendered: boolean }> {
-  const id = workflowId('quote-pdf', input.tenantId, input.quoteId);
-  try {
-    return await client.workflow.execute<typeof quotePdfWorkflow>('quotePdfWorkflow', {
-      taskQueue: TASK_QUEUES.crm,
-      workflowId: id,
-      args: [input],
-      workflowExecutionTimeout: '5 minutes',
-      typedSearchAttributes: [{ key: TENANT_ID_KEY, value: input.tenantId }],
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<typeof quotePdfWorkflow>(id).result();
-    throw err;
-  }
+  const handle = await startOnce<typeof quotePdfWorkflow>(client, 'quotePdfWorkflow', {
+    domain: 'crm',
+    id: workflowId('quote-pdf', input.tenantId, input.quoteId),
+    tenantId: input.tenantId,
+    args: [input],
+    executionTimeout: '5 minutes',
+  });
+  return handle.result();
 }
 
 /** Hands a queued e-mail (email_outbox row) to its durable delivery. Starting twice is harmless. */
 export async function startEmailDelivery(client: Client, input: { tenantId: string; emailId: string }): Promise<void> {
-  try {
-    await client.workflow.start<typeof emailDeliveryWorkflow>('emailDeliveryWorkflow', {
-      taskQueue: TASK_QUEUES.crm,
-      workflowId: workflowId('email', input.tenantId, input.emailId),
-      args: [input],
-      typedSearchAttributes: [{ key: TENANT_ID_KEY, value: input.tenantId }],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+  await startOnce<typeof emailDeliveryWorkflow>(client, 'emailDeliveryWorkflow', {
+    domain: 'crm',
+    id: workflowId('email', input.tenantId, input.emailId),
+    tenantId: input.tenantId,
+    args: [input],
+  });
 }
