@@ -18,3 +18,4 @@ export * from './schemas/reminders';
 export * from './crm/quote-totals';
 export * from './schemas/quotes';
 export * from './contracts/hour-bank';
+export * from './schemas/contracts';

@@ -2,6 +2,7 @@
 export const TASK_QUEUES = {
   tenants: 'vigie-tenants',
   crm: 'vigie-crm',
+  contracts: 'vigie-contracts',
 } as const;
 
 export type Domain = keyof typeof TASK_QUEUES;

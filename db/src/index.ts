@@ -18,3 +18,5 @@ export * as remindersRepo from './repositories/reminders';
 export * as quotesRepo from './repositories/quotes';
 export * as invitationsRepo from './repositories/invitations';
 export * from './query-helpers';
+export * as contractsRepo from './repositories/contracts';
+export type { StoredConsumption, NewBlock } from './repositories/contracts';

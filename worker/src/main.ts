@@ -3,7 +3,7 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import pino from 'pino';
 import { TASK_QUEUES, loadConfig, type Domain } from '@vigie/core';
 import { createDb, LocalDiskStorage, type Db } from '@vigie/db';
-import { createCrmActivities, createMailer, createTenantActivities } from '@vigie/activities';
+import { createContractActivities, createCrmActivities, createMailer, createTenantActivities } from '@vigie/activities';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { sweepOnboarding } from './onboarding-sweep';
 
@@ -21,6 +21,8 @@ function activitiesFor(domain: Domain, db: Db): object {
         mailer: createMailer(config.SMTP_URL, config.MAIL_FROM),
         storage: new LocalDiskStorage(config.STORAGE_DIR),
       });
+    case 'contracts':
+      return createContractActivities({ db });
   }
 }
 

@@ -1,11 +1,30 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
-import { defineSearchAttributeKey } from '@temporalio/common';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import { ApplicationFailure, defineSearchAttributeKey, type UpdateDefinition } from '@temporalio/common';
 import type { Workflow } from '@temporalio/common';
-import { TASK_QUEUES, workflowId, type Domain } from '@vigie/core';
+import { TASK_QUEUES, workflowId, type ConsumptionResult, type Domain, type HourBlockView, type LedgerEntry } from '@vigie/core';
 import type { tenantOnboardingWorkflow } from './tenants/tenant-onboarding.workflow';
 import { cancelReminderSignal, completeReminderSignal, snoozeReminderSignal, type reminderWorkflow } from './crm/reminder.workflow';
 import type { quotePdfWorkflow } from './crm/quote-pdf.workflow';
 import type { emailDeliveryWorkflow } from './crm/email-delivery.workflow';
+import {
+  adjustBalanceUpdate,
+  buyBlockUpdate,
+  consumeTimeUpdate,
+  contractChangedSignal,
+  reverseTimeUpdate,
+  type AdjustRequest,
+  type BuyBlockRequest,
+  type ConsumeTimeRequest,
+  type contractWorkflow,
+} from './contracts/contract.workflow';
 
 /** Typed starters used by api and ingest (outside the workflow sandbox). Starting twice is not an error. */
 
@@ -95,4 +114,70 @@ export async function startEmailDelivery(client: Client, input: { tenantId: stri
     tenantId: input.tenantId,
     args: [input],
   });
+}
+
+export function contractWorkflowId(tenantId: string, contractId: string): string {
+  return workflowId('contract', tenantId, contractId);
+}
+
+/** The contract workflow refused a change; `reason` says why (shown to the user as a 409). */
+export class HourBankRefusal extends Error {
+  constructor(
+    readonly reason: string,
+    readonly kind: string,
+  ) {
+    super(reason);
+    this.name = 'HourBankRefusal';
+  }
+}
+
+/**
+ * Sends one change to a contract's workflow, starting it if it is not running (update-with-start), and
+ * waits for its result. A validator's or activity's refusal is thrown as HourBankRefusal.
+ */
+async function updateHourBank<Ret, Arg>(client: Client, ids: { tenantId: string; contractId: string }, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof contractWorkflow>('contractWorkflow', {
+    workflowId: contractWorkflowId(ids.tenantId, ids.contractId),
+    taskQueue: TASK_QUEUES.contracts,
+    args: [{ tenantId: ids.tenantId, contractId: ids.contractId }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [{ key: TENANT_ID_KEY, value: ids.tenantId }],
+  });
+  try {
+    return await client.workflow.executeUpdateWithStart(update, { args: [arg], startWorkflowOperation });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw new HourBankRefusal(err.cause.message, err.cause.type ?? 'HourBankRefused');
+    throw err;
+  }
+}
+
+type ContractIds = { tenantId: string; contractId: string };
+
+/** Applies an approved time entry to the hour bank (idempotent by time entry). */
+export function consumeTime(client: Client, ids: ContractIds, request: ConsumeTimeRequest): Promise<ConsumptionResult> {
+  return updateHourBank(client, ids, consumeTimeUpdate, request);
+}
+
+/** Gives back what a time entry consumed (it was rejected after approval). Idempotent. */
+export function reverseTime(client: Client, ids: ContractIds, request: { timeEntryId: string }): Promise<ConsumptionResult> {
+  return updateHourBank(client, ids, reverseTimeUpdate, request);
+}
+
+/** Sells a pack of hours (idempotent by block id). */
+export function buyBlock(client: Client, ids: ContractIds, request: BuyBlockRequest): Promise<HourBlockView> {
+  return updateHourBank(client, ids, buyBlockUpdate, request);
+}
+
+/** A manager's correction with a reason (idempotent by adjustment id). */
+export function adjustBalance(client: Client, ids: ContractIds, request: AdjustRequest): Promise<LedgerEntry> {
+  return updateHourBank(client, ids, adjustBalanceUpdate, request);
+}
+
+/** Tells a running contract workflow that the contract row changed; none running means nothing to tell. */
+export async function notifyContractChanged(client: Client, ids: ContractIds): Promise<void> {
+  try {
+    await client.workflow.getHandle(contractWorkflowId(ids.tenantId, ids.contractId)).signal(contractChangedSignal);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
 }

@@ -10,3 +10,14 @@ export {
   reminderStateQuery,
 } from './crm/reminder.workflow';
 export type { ReminderOutcome, ReminderState } from './crm/reminder.workflow';
+export * as contractWorkflows from './contracts';
+export {
+  consumeTimeUpdate,
+  reverseTimeUpdate,
+  buyBlockUpdate,
+  adjustBalanceUpdate,
+  contractChangedSignal,
+  hourBankQuery,
+  MAX_ENTRY_MINUTES,
+} from './contracts/contract.workflow';
+export type { ContractWorkflowInput, ConsumeTimeRequest, BuyBlockRequest, AdjustRequest } from './contracts/contract.workflow';

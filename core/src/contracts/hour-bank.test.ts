@@ -82,6 +82,21 @@ describe('examples', () => {
     expect(s.crossed).toEqual([]);
   });
 
+  it('measures percent thresholds against the packs still in use, and only a top-up re-arms them', () => {
+    const p = policy({ thresholds: [{ kind: 'percent', value: 20 }] });
+    let s = purchase(emptyHourBank(), { id: 'old', purchasedAt: iso(T0), expiresAt: null, minutes: 3000 }, p, iso(T0)).state;
+    s = consume(s, { entryId: 'e1', minutes: 2900 }, p, iso(T0)).state; // 100 of 3000 left: crossed
+    expect(s.crossed).toEqual(['percent:20']);
+    s = purchase(s, { id: 'new', purchasedAt: iso(T0 + DAY), expiresAt: null, minutes: 1200 }, p, iso(T0)).state; // 1300 of 4200
+    expect(s.crossed).toEqual([]);
+    // The old pack runs out: the fresh 1200-minute pack is now the 100 %, and 1100 left is no crossing.
+    const used = consume(s, { entryId: 'e2', minutes: 200 }, p, iso(T0));
+    expect(balanceOf(used.state)).toBe(1100);
+    expect(used.crossed).toEqual([]);
+    const low = consume(used.state, { entryId: 'e3', minutes: 900 }, p, iso(T0)); // 200 of 1200 left
+    expect(low.crossed.map(thresholdKey)).toEqual(['percent:20']);
+  });
+
   it('refuses nonsense with a reason', () => {
     const p = policy();
     expect(() => consume(emptyHourBank(), { entryId: 'x', minutes: 0 }, p, iso(T0))).toThrow('positive whole number');

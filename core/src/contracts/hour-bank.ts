@@ -71,9 +71,12 @@ export const thresholdKey = (t: Threshold) => `${t.kind}:${t.value}`;
 
 const isActive = (b: HourBlock, nowIso: string) => b.expiresAt === null || b.expiresAt > nowIso;
 
-/** Minutes of the live (unexpired) blocks as bought: the 100 % that percent thresholds refer to. */
-function activeCapacity(state: HourBankState, nowIso: string): number {
-  return state.blocks.filter((b) => isActive(b, nowIso)).reduce((sum, b) => sum + b.minutes, 0);
+/**
+ * Minutes, as bought, of the live blocks not used up yet: the 100 % that percent thresholds refer to
+ * (a pack used up long ago must not make a fresh one look nearly empty).
+ */
+export function activeCapacity(state: HourBankState, nowIso: string): number {
+  return state.blocks.filter((b) => isActive(b, nowIso) && b.remaining > 0).reduce((sum, b) => sum + b.minutes, 0);
 }
 
 function levelMinutes(t: Threshold, capacity: number): number {
@@ -82,11 +85,13 @@ function levelMinutes(t: Threshold, capacity: number): number {
 
 /**
  * After any change: thresholds whose level the balance has now reached or passed going down are newly
- * crossed (once); those the balance is above again (a purchase, a reversal) are re-armed.
+ * crossed (once); those the balance is above again after it rose (a purchase, a reversal) are re-armed.
+ * A level that moves because a block ran out never re-arms one: only a top-up does.
  */
 function updateThresholds(before: HourBankState, after: HourBankState, policy: HourBankPolicy, nowIso: string): { crossed: string[]; newly: Threshold[] } {
   const capacity = activeCapacity(after, nowIso);
   const balance = balanceOf(after);
+  const rose = balance > balanceOf(before);
   const crossed = new Set(before.crossed);
   const newly: Threshold[] = [];
   for (const t of policy.thresholds) {
@@ -96,7 +101,7 @@ function updateThresholds(before: HourBankState, after: HourBankState, policy: H
     if (balance <= level && !crossed.has(key)) {
       crossed.add(key);
       newly.push(t);
-    } else if (balance > level) crossed.delete(key);
+    } else if (balance > level && rose) crossed.delete(key);
   }
   return { crossed: [...crossed].sort(), newly };
 }

@@ -1,0 +1,2 @@
+// Sandbox entry of the `contracts` task queue.
+export { contractWorkflow } from './contract.workflow';
