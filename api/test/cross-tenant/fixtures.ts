@@ -198,3 +198,26 @@ crossTenantFixtures.push({
     return { id: res.body.id };
   },
 });
+
+export async function createHourBankContract(api: TestApi, owner: Session, clientId?: string): Promise<string> {
+  const res = await api.call('POST', '/api/v1/contracts', {
+    token: owner.token,
+    body: { type: 'hour_bank', clientId: clientId ?? (await createClient(api, owner)), name: 'Banque confidentielle', hourBank: {} },
+  });
+  if (res.status !== 201) throw new Error(`fixture contract: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+const contractScoped = (path: string, validBody?: CrossTenantFixture['validBody']): CrossTenantFixture => ({
+  path,
+  create: async (api, owner) => ({ id: await createHourBankContract(api, owner) }),
+  ...(validBody ? { validBody } : {}),
+});
+
+crossTenantFixtures.push(
+  contractScoped('/contracts/:id', { patch: { name: 'Hijacked' } }),
+  contractScoped('/contracts/:id/blocks', { post: { minutes: 600, priceCents: 0 } }),
+  contractScoped('/contracts/:id/adjustments', { post: { minutes: 60, reason: 'intrusion' } }),
+  contractScoped('/contracts/:id/ledger'),
+  contractScoped('/contracts/:id/burndown'),
+);
