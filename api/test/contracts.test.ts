@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { consumeTime } from '@vigie/workflows/client';
 import { startTestWorker } from '../../worker/test/support/worker';
 import { sessionAs, uniqueEmail, type Session, type TestApi, startTestApi } from './support/harness';
 
@@ -181,4 +182,41 @@ it('a client user sees its own contracts, their ledger and burn-down, and nobody
   for (const path of [`/contracts/${theirBank}`, `/contracts/${theirBank}/ledger`, `/contracts/${theirBank}/blocks`, `/contracts/${theirBank}/burndown`])
     expect((await call('GET', path, undefined, portal.accessToken)).status).toBe(404);
   expect((await call('POST', `/contracts/${myBank}/blocks`, { minutes: 600, priceCents: 0 }, portal.accessToken)).status).toBe(403);
+});
+
+it('accepting a quote can draft the matching contract, linked both ways', async () => {
+  const clientId = await newClient('Client devis');
+  const opportunity = (await call('POST', '/opportunities', { clientId, title: 'Banque 20 h', amountCents: 170_000 })).body;
+  const quote = (await call('POST', `/opportunities/${opportunity.id}/quote`, { lines: [{ description: 'Pack 20 h', quantity: 1, unitPriceCents: 170_000, vatRate: 20 }] })).body;
+  const accepted = await call('POST', `/quotes/${quote.id}/accept`, { contract: { type: 'hour_bank', name: 'Banque 20 h' } });
+  expect(accepted.status).toBe(200);
+  expect(accepted.body).toMatchObject({ status: 'accepted', renewsContractId: null });
+  const contract = (await call('GET', `/contracts/${accepted.body.contractId}`)).body;
+  expect(contract).toMatchObject({ clientId, status: 'draft', type: 'hour_bank', name: 'Banque 20 h', quoteId: quote.id, hourBank: { usualPackPriceCents: 170_000 } });
+  expect((await call('POST', `/quotes/${quote.id}/accept`, { contract: { type: 'hour_bank' } })).status).toBe(409);
+  expect((await call('POST', `/quotes/${quote.id}/accept`, { contract: { type: 'retainer' } })).status).toBe(400);
+});
+
+it('a crossed threshold proposes a renewal; accepting it sells the pack on the same contract, once', async () => {
+  const clientId = await newClient('Client renouvellement');
+  const id = await activeHourBank(clientId, { thresholds: [{ kind: 'minutes', value: 60 }], usualPackMinutes: 600, usualPackPriceCents: 85_000 });
+  await call('POST', `/contracts/${id}/blocks`, { minutes: 120, priceCents: 17_000 });
+  await consumeTime(api.deps.temporal, { tenantId: admin.user.tenantId, contractId: id }, { timeEntryId: randomUUID(), minutes: 90 });
+
+  const quotes = (await call('GET', `/quotes?clientId=${clientId}`)).body.items;
+  expect(quotes).toHaveLength(1);
+  expect(quotes[0]).toMatchObject({ status: 'draft', renewsContractId: id, totalExclTaxCents: 85_000 });
+  expect(quotes[0].lines[0].description).toBe("Banque d'heures — pack de 10 h (Support)");
+  expect((await call('POST', `/quotes/${quotes[0].id}/accept`, { contract: { type: 'hour_bank' } })).status).toBe(400);
+
+  const accepted = await call('POST', `/quotes/${quotes[0].id}/accept`);
+  expect(accepted.status).toBe(200);
+  const contract = (await call('GET', `/contracts/${id}`)).body;
+  expect(contract.remainingMinutes).toBe(30 + 600);
+  expect(contract.thresholdsCrossed).toEqual([]);
+  const [last] = (await call('GET', `/contracts/${id}/ledger?limit=1`)).body.items;
+  expect(last).toMatchObject({ kind: 'purchase', minutes: 600 });
+  const blocks = (await call('GET', `/contracts/${id}/blocks`)).body.items;
+  expect(blocks.at(-1)).toMatchObject({ minutes: 600, priceCents: 85_000 });
+  expect((await call('POST', `/quotes/${quotes[0].id}/accept`)).status).toBe(409);
 });

@@ -35,7 +35,7 @@ export async function proposeRenewal(tx: TenantTx, tenantId: string, contract: C
     ownerId: contract.accountManagerId,
     nextAction: 'Envoyer le devis de renouvellement',
   });
-  await tx('opportunities').where({ id: opportunityId }).update({ renews_contract_id: contract.id });
+  await tx('opportunities').where({ id: opportunityId }).update({ renews_contract_id: contract.id, renewal_minutes: pack.minutes });
   const now = Date.now();
   const number = await quotesRepo.nextNumber(tx, tenantId, 'quote', new Date(now).getUTCFullYear());
   const quote = await quotesRepo.insertQuote(

@@ -9,7 +9,9 @@ import {
   type CreateContractBody,
   type HourBlockView,
   type LedgerEntry,
+  type Quote,
   type UpdateContractBody,
+  type AcceptQuoteBody,
 } from '@vigie/core';
 import { clientsRepo, contractsRepo, isCheckViolation, usersRepo, type TenantTx } from '@vigie/db';
 import { adjustBalance, buyBlock, HourBankRefusal, notifyContractChanged } from '@vigie/workflows/client';
@@ -102,10 +104,10 @@ export async function updateContract(ctx: Ctx, id: string, body: UpdateContractB
  */
 function businessId(ctx: Ctx, contractId: string): string {
   const key = ctx.req.get('Idempotency-Key');
-  if (!key) return randomUUID();
-  const name = createHash('sha256').update(`${ctx.actor.tenantId}:${contractId}:${key}`).digest('hex');
-  return uuidv5(name, uuidv5.URL);
+  return key ? stableId(ctx.actor.tenantId, contractId, key) : randomUUID();
 }
+
+const stableId = (...parts: string[]) => uuidv5(createHash('sha256').update(parts.join(':')).digest('hex'), uuidv5.URL);
 
 /** Calls the contract workflow; its refusals are 409 with their reason. */
 async function viaWorkflow<T>(call: () => Promise<T>): Promise<T> {
@@ -159,4 +161,43 @@ export function adjustHours(ctx: Ctx, id: string, body: AdjustmentBody): Promise
     await ctx.audit(tx, { action: 'contract.adjust', entity: 'contract', entityId: contract.id, after: { ledgerId: entry.id, minutes: entry.minutes, reason: entry.reason } });
     return entry;
   });
+}
+
+/** The draft contract an accepted quote asks for, with terms taken from the quote (edited afterwards). */
+export function draftFromQuote(quote: Quote, choice: NonNullable<AcceptQuoteBody['contract']>): CreateContractBody {
+  const base = { clientId: quote.clientId, name: choice.name ?? `Contrat ${quote.number}`, isDefault: false, currency: quote.currency, notes: `Issu du devis ${quote.number}.` };
+  switch (choice.type) {
+    case 'hour_bank':
+      return {
+        ...base,
+        type: 'hour_bank',
+        hourBank: { roundingMinutes: 0, minimumMinutes: 0, overdraftLimitMinutes: null, thresholds: [], usualPackMinutes: null, usualPackPriceCents: quote.totalExclTaxCents },
+      };
+    case 'subscription':
+      return { ...base, type: 'subscription', subscription: { billingBasis: 'flat', unitPriceCents: quote.totalExclTaxCents, billingPeriod: 'monthly', includedMinutes: null } };
+    case 'time_material':
+      return { ...base, type: 'time_material', hourlyRateCents: quote.lines[0]?.unitPriceCents ?? 0 };
+  }
+}
+
+/**
+ * An accepted renewal sells its pack on the renewed contract: the pack size proposed times the first
+ * line's quantity, at the quote's price before tax. The block id comes from the quote, so a retried
+ * acceptance sells it once.
+ */
+export async function sellRenewal(ctx: Ctx, tx: TenantTx, quote: Quote, renewal: { contractId: string; packMinutes: number }): Promise<HourBlockView> {
+  const contract = await contractOr404(tx, ctx.actor, renewal.contractId);
+  if (contract.status === 'ended') throw AppError.conflict('the renewed contract has ended; accept without renewal and draft a new contract');
+  const minutes = Math.round(renewal.packMinutes * (quote.lines[0]?.quantity ?? 1));
+  const block = await viaWorkflow(() =>
+    buyBlock(ctx.deps.temporal, { tenantId: ctx.actor.tenantId, contractId: contract.id }, {
+      blockId: stableId(ctx.actor.tenantId, 'renewal', quote.id),
+      minutes,
+      priceCents: quote.totalExclTaxCents,
+      expiresAt: null,
+      actorId: ctx.actor.userId,
+    }),
+  );
+  await ctx.audit(tx, { action: 'contract.block.sell', entity: 'contract', entityId: contract.id, after: { blockId: block.id, minutes, priceCents: block.priceCents, byQuote: quote.number } });
+  return block;
 }

@@ -1,6 +1,7 @@
 import {
   AppError,
   STAFF_ROLES,
+  acceptQuoteBodySchema,
   createQuoteBodySchema,
   idParamsSchema,
   pageSchema,
@@ -59,12 +60,24 @@ export const quoteRoutes: AnyRoute[] = [
     response: quoteSchema,
     handler: (ctx) => quotes.updateQuote(ctx, ctx.params.id, ctx.body),
   }),
-  ...(['sent', 'accepted', 'declined'] as const).map((status) =>
+  route({
+    method: 'post',
+    path: '/quotes/:id/accept',
+    tag: 'quotes',
+    summary: 'Accept: the opportunity is won; a renewal sells its pack on its contract, otherwise the matching contract can be drafted',
+    auth: SALES,
+    params: idParamsSchema,
+    body: acceptQuoteBodySchema,
+    response: quoteSchema,
+    status: 200,
+    handler: (ctx) => quotes.setStatus(ctx, ctx.params.id, 'accepted', ctx.body),
+  }),
+  ...(['sent', 'declined'] as const).map((status) =>
     route({
       method: 'post',
-      path: `/quotes/:id/${{ sent: 'send', accepted: 'accept', declined: 'decline' }[status]}`,
+      path: `/quotes/:id/${{ sent: 'send', declined: 'decline' }[status]}`,
       tag: 'quotes',
-      summary: { sent: 'Mark sent', accepted: 'Accept: the opportunity is won', declined: 'Decline' }[status],
+      summary: { sent: 'Mark sent', declined: 'Decline' }[status],
       auth: SALES,
       params: idParamsSchema,
       response: quoteSchema,

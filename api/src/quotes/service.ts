@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type CreateQuoteBody, type Quote, type UpdateQuoteBody } from '@vigie/core';
-import { pipelineRepo, quotesRepo, clientsRepo, type TenantTx } from '@vigie/db';
+import { AppError, type AcceptQuoteBody, type CreateQuoteBody, type Quote, type UpdateQuoteBody } from '@vigie/core';
+import { contractsRepo, pipelineRepo, quotesRepo, clientsRepo, type TenantTx } from '@vigie/db';
+import { draftFromQuote, insertContract, sellRenewal } from '../contracts/service';
 import type { AuthedContext } from '../http/route';
 
 type Ctx = AuthedContext<unknown, unknown, unknown>;
@@ -49,24 +50,32 @@ export async function updateQuote(ctx: Ctx, id: string, body: UpdateQuoteBody): 
 const NEXT: Record<string, Quote['status'][]> = { draft: ['sent', 'accepted', 'declined'], sent: ['accepted', 'declined'], accepted: [], declined: [] };
 
 /**
- * Sent, accepted or declined. Accepting wins the opportunity in the same transaction. (Creating the
- * matching contract draft comes with the contracts module.)
+ * Sent, accepted or declined. Accepting wins the opportunity in the same transaction, and either sells
+ * the pack of a renewal on its contract or, when asked, drafts the matching contract.
  */
-export async function setStatus(ctx: Ctx, id: string, status: 'sent' | 'accepted' | 'declined'): Promise<Quote> {
+export async function setStatus(ctx: Ctx, id: string, status: 'sent' | 'accepted' | 'declined', body: AcceptQuoteBody = {}): Promise<Quote> {
   return ctx.tx(async (tx) => {
     const before = await quoteOr404(tx, id);
     if (!NEXT[before.status]!.includes(status)) throw AppError.conflict(`a ${before.status} quote cannot become ${status}`);
-    if (status === 'accepted') {
-      const opportunity = await pipelineRepo.findOpportunity(tx, before.opportunityId);
-      if (opportunity?.stageKind === 'lost') throw AppError.conflict('the opportunity is lost; reopen a new one');
-      if (opportunity?.stageKind === 'open') {
-        const won = (await pipelineRepo.listStages(tx)).find((s) => s.kind === 'won')!;
-        await pipelineRepo.moveOpportunity(tx, opportunity.id, won, null);
-        await ctx.audit(tx, { action: 'opportunity.won', entity: 'opportunity', entityId: opportunity.id, after: { byQuote: before.number } });
-      }
-    }
+    if (status === 'accepted') await accept(ctx, tx, before, body);
     await quotesRepo.setQuoteStatus(tx, id, status);
     await ctx.audit(tx, { action: `quote.${status}`, entity: 'quote', entityId: id, before: { status: before.status }, after: { status } });
     return (await quotesRepo.findQuote(tx, id))!;
   });
+}
+
+async function accept(ctx: Ctx, tx: TenantTx, quote: Quote, body: AcceptQuoteBody): Promise<void> {
+  const opportunity = await pipelineRepo.findOpportunity(tx, quote.opportunityId);
+  if (opportunity?.stageKind === 'lost') throw AppError.conflict('the opportunity is lost; reopen a new one');
+  const renewal = await contractsRepo.renewalOf(tx, quote.opportunityId);
+  if (renewal && body.contract)
+    throw AppError.invalid('a renewal sells its pack on the contract it renews; it drafts no new contract', [{ path: 'contract', message: 'not for a renewal' }]);
+  if (opportunity?.stageKind === 'open') {
+    const won = (await pipelineRepo.listStages(tx)).find((s) => s.kind === 'won')!;
+    await pipelineRepo.moveOpportunity(tx, opportunity.id, won, null);
+    await ctx.audit(tx, { action: 'opportunity.won', entity: 'opportunity', entityId: opportunity.id, after: { byQuote: quote.number } });
+  }
+  // The workflow's sale is idempotent by quote, so it goes before this transaction commits.
+  if (renewal) await sellRenewal(ctx, tx, quote, renewal);
+  else if (body.contract) await insertContract(ctx, tx, draftFromQuote(quote, body.contract), quote.id);
 }

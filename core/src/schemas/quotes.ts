@@ -63,6 +63,8 @@ export const quoteSchema = z
     totalCents: z.number().int(),
     documentId: z.uuid().nullable().meta({ description: 'the rendered PDF, stored as a client document' }),
     acceptedAt: z.iso.datetime().nullable(),
+    contractId: z.uuid().nullable().meta({ description: 'the contract drafted when this quote was accepted' }),
+    renewsContractId: z.uuid().nullable().meta({ description: 'a renewal proposal: accepting it sells the pack on this contract' }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -75,3 +77,16 @@ export const quoteListQuerySchema = listQuerySchema.extend({
   status: z.enum(QUOTE_STATUSES).optional(),
 });
 export type QuoteListQuery = z.infer<typeof quoteListQuerySchema>;
+
+export const acceptQuoteBodySchema = z
+  .strictObject({
+    contract: z
+      .strictObject({
+        type: z.enum(['hour_bank', 'subscription', 'time_material']),
+        name: z.string().trim().min(1).max(200).optional().meta({ description: 'defaults to "Contrat <quote number>"' }),
+      })
+      .optional()
+      .meta({ description: 'also draft the matching contract for the client (not for a renewal, which sells its pack instead)' }),
+  })
+  .meta({ id: 'AcceptQuoteBody' });
+export type AcceptQuoteBody = z.infer<typeof acceptQuoteBodySchema>;

@@ -519,3 +519,11 @@ export async function hasOpenRenewal(tx: TenantTx, contractId: string): Promise<
   return row !== undefined;
 }
 
+
+/** The contract an opportunity renews and the pack size it proposes, if it is a renewal. */
+export async function renewalOf(tx: TenantTx, opportunityId: string): Promise<{ contractId: string; packMinutes: number } | undefined> {
+  const row = (await tx('opportunities').where({ id: opportunityId }).whereNotNull('renews_contract_id').first('renews_contract_id', 'renewal_minutes')) as
+    | { renews_contract_id: string; renewal_minutes: number }
+    | undefined;
+  return row ? { contractId: row.renews_contract_id, packMinutes: row.renewal_minutes } : undefined;
+}

@@ -44,6 +44,8 @@ interface QuoteRow {
   total_cents: number;
   document_id: string | null;
   accepted_at: Date | null;
+  contract_id: string | null;
+  renews_contract_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -86,6 +88,8 @@ function toQuote(row: QuoteRow, lines: LineRow[]): Quote {
     totalCents: row.total_cents,
     documentId: row.document_id,
     acceptedAt: row.accepted_at?.toISOString() ?? null,
+    contractId: row.contract_id,
+    renewsContractId: row.renews_contract_id,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -96,7 +100,13 @@ function selectQuotes(tx: TenantTx) {
     .join('clients as c', function () {
       this.on('c.tenant_id', 'q.tenant_id').andOn('c.id', 'q.client_id');
     })
-    .select('q.*', 'c.name as client_name');
+    .join('opportunities as o', function () {
+      this.on('o.tenant_id', 'q.tenant_id').andOn('o.id', 'q.opportunity_id');
+    })
+    .leftJoin('contracts as k', function () {
+      this.on('k.tenant_id', 'q.tenant_id').andOn('k.quote_id', 'q.id');
+    })
+    .select('q.*', 'c.name as client_name', 'k.id as contract_id', 'o.renews_contract_id');
 }
 
 async function linesOf(tx: TenantTx, quoteIds: string[]): Promise<Map<string, LineRow[]>> {

@@ -170,17 +170,22 @@ export async function up(knex: Knex): Promise<void> {
     and block_minutes >= 0 and overdraft_minutes >= 0 and out_of_contract_minutes >= 0 and raw_minutes > 0)`);
   await enableTenantRls(knex, 'time_consumptions');
 
-  // A renewal proposal is an opportunity (with its draft quote) that renews a contract.
+  // A renewal proposal is an opportunity (with its draft quote) that renews a contract with a pack.
   await knex.schema.alterTable('opportunities', (t) => {
     t.uuid('renews_contract_id');
+    t.integer('renewal_minutes');
   });
+  await knex.raw(`alter table opportunities add constraint opportunities_renewal check ((renews_contract_id is null) = (renewal_minutes is null) and renewal_minutes > 0)`);
   await knex.raw(
     `alter table opportunities add constraint opportunities_renews_fk foreign key (tenant_id, renews_contract_id) references contracts (tenant_id, id) on delete set null (renews_contract_id)`,
   );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.alterTable('opportunities', (t) => t.dropColumn('renews_contract_id'));
+  await knex.schema.alterTable('opportunities', (t) => {
+    t.dropColumn('renews_contract_id');
+    t.dropColumn('renewal_minutes');
+  });
   for (const table of ['time_consumptions', 'hour_ledger', 'hour_blocks', 'contracts']) await knex.schema.dropTableIfExists(table);
   await knex.raw('drop function if exists vigie_hour_ledger_append()');
   await knex.raw('drop function if exists vigie_contract_balance_guard()');
