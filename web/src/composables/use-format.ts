@@ -1,4 +1,5 @@
 import { useI18n } from 'vue-i18n';
+import { formatHours } from '@/utils/hours';
 import { useSettingsStore } from '@/stores/settings';
 
 /** Dates in the interface language and in the tenant's time zone (the MSP's day, whatever the browser's). */
@@ -31,6 +32,8 @@ export function useFormat() {
   }
 
   return {
+    /** Minutes as hours: "12 h 30", "10 h"; signed: "+10 h", "−2 h" (hour banks, ledgers). */
+    hours: (minutes: unknown, signed = false) => (typeof minutes === 'number' && Number.isFinite(minutes) ? formatHours(minutes, locale.value, signed) : ''),
     date: (iso: unknown) => format(iso, { dateStyle: 'medium' }),
     dateTime: (iso: unknown) => format(iso, { dateStyle: 'short', timeStyle: 'medium' }),
     /** A calendar day (YYYY-MM-DD) is the same day everywhere: formatted in UTC, never shifted by a zone. */
