@@ -1,4 +1,5 @@
 import { ApiError } from '@/api/http';
+import { formatHours } from '@/utils/hours';
 import { i18n } from './index';
 
 /**
@@ -31,6 +32,21 @@ const KNOWN: { match: RegExp; key: string; path?: string; params?: (m: RegExpExe
   { match: /move this stage.s opportunities first/i, key: 'problems.stageNotEmpty' },
   { match: /won and lost stages cannot be removed/i, key: 'problems.terminalStage' },
   { match: /ownerId is not an active staff user/i, key: 'problems.unknownOwner', path: 'ownerId' },
+  // Contracts and hour banks
+  {
+    match: /balance would go below [−-]?(\d+) minutes/i,
+    key: 'problems.overdraftLimit',
+    path: 'minutes',
+    params: (m) => ({ limit: formatHours(Number(m[1]), i18n.global.locale.value) }),
+  },
+  { match: /balance is already below this overdraft limit/i, key: 'problems.overdraftBelow', path: 'hourBank.overdraftLimitMinutes' },
+  {
+    match: /^a (draft|active|suspended|ended) contract cannot become (draft|active|suspended|ended)/i,
+    key: 'problems.contractTransition',
+    params: (m) => ({ from: i18n.global.t(`contracts.status.${m[1]!}`), to: i18n.global.t(`contracts.status.${m[2]!}`) }),
+  },
+  { match: /ended contract cannot change|^the contract has ended/i, key: 'problems.contractEnded' },
+  { match: /contract has no hour bank/i, key: 'problems.notHourBank' },
 ];
 
 export interface KnownProblem {

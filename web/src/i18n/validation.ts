@@ -23,6 +23,8 @@ const KNOWN_RULES: { match: RegExp; key: string; params?: (m: RegExpExecArray) =
   { match: /already used by (.+)$/i, key: 'validation.rules.duplicate', params: (m) => ({ name: m[1]! }) },
   { match: /^client "(.+)" already exists$/i, key: 'validation.rules.duplicate', params: (m) => ({ name: m[1]! }) },
   { match: /^same (\w+) as row (\d+)$/i, key: 'validation.rules.sameAsRow', params: (m) => ({ field: m[1]!, row: m[2]! }) },
+  { match: /^must be in the future$/i, key: 'validation.rules.future' },
+  { match: /^must not be before the start$/i, key: 'validation.rules.endBeforeStart' },
   // Zod's own wording, as the API sends it in the CSV import report (no issue code there).
   { match: /^Too small: expected string to have >=1 characters?$/i, key: 'validation.required' },
   { match: /^Invalid input: expected \w+, received undefined$/i, key: 'validation.required' },

@@ -74,13 +74,13 @@ export function rolesOf(key: NavKey): readonly Role[] {
 }
 
 export interface PortalEntry {
-  key: 'tickets' | 'invoices' | 'contracts' | 'machines';
+  key: 'tickets' | 'invoices' | 'hours' | 'machines';
   icon: string;
 }
 
 export const PORTAL_NAV: readonly PortalEntry[] = [
   { key: 'tickets', icon: 'confirmation_number' },
   { key: 'invoices', icon: 'receipt_long' },
-  { key: 'contracts', icon: 'description' },
+  { key: 'hours', icon: 'hourglass_bottom' },
   { key: 'machines', icon: 'devices' },
 ];

@@ -1,6 +1,6 @@
 import type { RouteRecordRaw } from 'vue-router';
 import { STAFF_ROLES } from '@vigie/core';
-import { PORTAL_NAV, STAFF_NAV, rolesOf, type NavEntry, type NavKey } from './navigation';
+import { PORTAL_NAV, STAFF_NAV, rolesOf, type NavEntry, type NavKey, type PortalEntry } from './navigation';
 
 const MainLayout = () => import('@/layouts/MainLayout.vue');
 const PortalLayout = () => import('@/layouts/PortalLayout.vue');
@@ -8,7 +8,7 @@ const AuthLayout = () => import('@/layouts/AuthLayout.vue');
 const PlaceholderPage = () => import('@/pages/PlaceholderPage.vue');
 
 /** Modules still to come: each has its route and roles now, and an empty state saying what will be there. */
-const FUTURE_MODULES: NavKey[] = ['contracts', 'tickets', 'planning', 'billing', 'assets', 'playbooks'];
+const FUTURE_MODULES: NavKey[] = ['tickets', 'planning', 'billing', 'assets', 'playbooks'];
 
 const modulePage = ({ key, icon, roles }: NavEntry): RouteRecordRaw => ({
   path: key,
@@ -45,6 +45,21 @@ const crmRoutes: RouteRecordRaw = {
   ],
 };
 
+/** Contracts: the list, then one contract (hour bank balance, packs, ledger). */
+const contractRoutes: RouteRecordRaw = {
+  path: 'contracts',
+  meta: { roles: rolesOf('contracts') },
+  children: [
+    { path: '', name: 'contracts', component: () => import('@/pages/ContractsPage.vue'), meta: { titleKey: 'nav.contracts' } },
+    { path: ':id', name: 'contract', component: () => import('@/pages/ContractPage.vue'), props: true, meta: { titleKey: 'contracts.contract' } },
+  ],
+};
+
+/** The portal pages built so far; the others still say what will be there. */
+const PORTAL_PAGES: Partial<Record<PortalEntry['key'], () => Promise<unknown>>> = {
+  hours: () => import('@/pages/PortalHoursPage.vue'),
+};
+
 const authPage = (name: 'login' | 'signup', page: () => Promise<unknown>): RouteRecordRaw => ({
   path: `/${name}`,
   component: AuthLayout,
@@ -69,6 +84,7 @@ export const routes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'dashboard', component: () => import('@/pages/DashboardPage.vue'), meta: { titleKey: 'nav.dashboard' } },
       crmRoutes,
+      contractRoutes,
       ...STAFF_NAV.filter((entry) => FUTURE_MODULES.includes(entry.key)).map(modulePage),
       { path: 'settings', name: 'settings', component: () => import('@/pages/SettingsPage.vue'), meta: { roles: rolesOf('settings'), titleKey: 'nav.settings' } },
       { path: 'users', name: 'users', component: () => import('@/pages/UsersPage.vue'), meta: { roles: rolesOf('users'), titleKey: 'nav.users' } },
@@ -82,13 +98,20 @@ export const routes: RouteRecordRaw[] = [
     meta: { roles: ['client'], portal: true },
     children: [
       { path: '', name: 'portal', redirect: { name: 'portal-tickets' } },
-      ...PORTAL_NAV.map(({ key, icon }) => ({
-        path: key,
-        name: `portal-${key}`,
-        component: PlaceholderPage,
-        props: { icon, titleKey: `portal.${key}`, textKey: `portal.${key}Empty` },
-        meta: { titleKey: `portal.${key}` },
-      })),
+      ...PORTAL_NAV.map(({ key, icon }): RouteRecordRaw => {
+        const page = PORTAL_PAGES[key];
+        return page
+          ? { path: key, name: `portal-${key}`, component: page, meta: { titleKey: `portal.${key}` } }
+          : {
+              path: key,
+              name: `portal-${key}`,
+              component: PlaceholderPage,
+              props: { icon, titleKey: `portal.${key}`, textKey: `portal.${key}Empty` },
+              meta: { titleKey: `portal.${key}` },
+            };
+      }),
+      // The portal's contracts are its hour banks: the former address leads there.
+      { path: 'contracts', redirect: { name: 'portal-hours' } },
     ],
   },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/pages/NotFoundPage.vue'), meta: { public: true, titleKey: 'notFound.title' } },
