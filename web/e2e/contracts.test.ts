@@ -189,6 +189,26 @@ it('creates an hour bank, sells a pack, adjusts it, and the client sees the hour
     await screenshot(page, 'contract-hour-bank');
   });
 
+  await step(page, 'edit the terms: a second threshold at 2 h left', async () => {
+    await page.click(tid('contract-edit'));
+    await page.waitForSelector(tid('contract-edit-dialog'));
+    expect(await unlabelledFields()).toEqual([]);
+    expect(await page.inputValue(tid('threshold-value-0'))).toBe('20');
+    await page.click(tid('threshold-add'));
+    await page.click(tid('threshold-kind-1'));
+    await page.click('.q-menu .q-item:has-text("Heures restantes")');
+    await page.fill(tid('threshold-value-1'), '2');
+    await page.click(tid('contract-edit-submit'));
+    await page.waitForSelector(tid('contract-edit-dialog'), { state: 'detached' });
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, tid('burndown-threshold'));
+    const contract = (await call('GET', `/contracts/${contractId}`)).body;
+    expect(contract.hourBank.thresholds).toEqual([
+      { kind: 'percent', value: 20 },
+      { kind: 'minutes', value: 120 },
+    ]);
+    expect(contract.remainingMinutes).toBe(480);
+  });
+
   await step(page, 'the client record lists the contract with its hours left', async () => {
     await page.goto(`${api.url}/crm/clients/${client.id}?tab=contracts`);
     const row = page.locator(`${tid('contract-row')}:has-text("${contractName}")`);
@@ -236,3 +256,44 @@ it('creates an hour bank, sells a pack, adjusts it, and the client sees the hour
     await screenshot(page, 'portal-hours');
   });
 }, 240_000);
+
+it('creates a time-and-material contract from the client record, the client already chosen', async () => {
+  const admin = await api.signup({ tenantName: 'Infogérance Mercier' });
+  const call = (method: string, url: string, body?: unknown) => api.call(method, `/api/v1${url}`, { token: admin.token, ...(body !== undefined ? { body } : {}) });
+  const client = (await call('POST', '/clients', { name: 'Cabinet Mercier' })).body;
+
+  await step(page, 'login', () => login(admin));
+
+  await step(page, 'the Contrats tab is empty and creates a contract for this client', async () => {
+    await page.goto(`${api.url}/crm/clients/${client.id}?tab=contracts`);
+    await page.waitForSelector(tid('client-contracts'));
+    await page.waitForSelector('text=/Aucun contrat pour ce client/');
+    await page.click(`${tid('client-contracts')} ${tid('contract-create')}`);
+    await page.waitForSelector(`${tid('contract-dialog')} >> text=Cabinet Mercier`);
+    expect(await page.$(tid('contract-client'))).toBeNull();
+    await page.fill(tid('contract-name'), 'Régie 2026');
+    await page.click(`${tid('contract-type-choice')} >> text=Régie`);
+    await page.waitForSelector(tid('contract-rounding'), { state: 'detached' });
+    expect(await unlabelledFields()).toEqual([]);
+    // The rate of a time-and-material contract is required.
+    await page.click(tid('contract-submit'));
+    await page.waitForSelector(`${tid('contract-dialog')} >> text=Champ obligatoire`);
+    await page.fill(tid('contract-hourly-rate'), '85,50');
+    await page.click(tid('contract-submit'));
+    await page.waitForURL(/\/contracts\/[0-9a-f-]{36}$/);
+    await page.waitForSelector(`${tid('contract-title')}:has-text("Régie 2026")`);
+    expect(plain(await page.textContent(tid('contract-terms-summary')))).toContain('85,50 € / h');
+    expect(await page.$(tid('hour-bank-panel'))).toBeNull();
+    const list = (await call('GET', `/contracts?clientId=${client.id}`)).body.items;
+    expect(list).toEqual([expect.objectContaining({ type: 'time_material', status: 'draft', hourlyRateCents: 8_550, remainingMinutes: null })]);
+  });
+
+  await step(page, 'the contracts list filters by type', async () => {
+    await page.click(tid('nav-contracts'));
+    await page.waitForSelector(`${tid('contract-row')}:has-text("Régie 2026")`);
+    await page.click(tid('contracts-filter-type'));
+    await page.click('.q-menu .q-item:has-text("Banque d’heures")');
+    await page.waitForSelector('text=/Aucun résultat pour ces critères/');
+    expect(await page.$(tid('contract-row'))).toBeNull();
+  });
+}, 120_000);
