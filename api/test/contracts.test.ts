@@ -174,10 +174,15 @@ it('a client user sees its own contracts, their ledger and burn-down, and nobody
   expect(created.status).toBe(201);
   const portal = await api.login(email, 'a long portal password');
 
+  const draft = (await call('POST', '/contracts', { type: 'time_material', clientId: mine, name: 'En préparation', hourlyRateCents: 1 })).body.id;
   const list = await call('GET', '/contracts', undefined, portal.accessToken);
   expect(list.body.items.map((c: { id: string }) => c.id)).toEqual([myBank]);
+  expect((await call('GET', `/contracts/${draft}`, undefined, portal.accessToken)).status).toBe(404);
+  await call('POST', `/contracts/${myBank}/adjustments`, { minutes: 30, reason: 'geste commercial' });
+  const portalLedger = (await call('GET', `/contracts/${myBank}/ledger`, undefined, portal.accessToken)).body.items;
+  expect(portalLedger[0]).toMatchObject({ kind: 'adjustment', reason: 'geste commercial', createdBy: null, createdByName: null });
   expect((await call('GET', `/contracts?clientId=${theirs}`, undefined, portal.accessToken)).body.items).toEqual([]);
-  expect((await call('GET', `/contracts/${myBank}/ledger`, undefined, portal.accessToken)).body.items).toHaveLength(1);
+  expect((await call('GET', `/contracts/${myBank}/ledger`, undefined, portal.accessToken)).body.items).toHaveLength(2);
   expect((await call('GET', `/contracts/${myBank}/burndown`, undefined, portal.accessToken)).status).toBe(200);
   for (const path of [`/contracts/${theirBank}`, `/contracts/${theirBank}/ledger`, `/contracts/${theirBank}/blocks`, `/contracts/${theirBank}/burndown`])
     expect((await call('GET', path, undefined, portal.accessToken)).status).toBe(404);
@@ -193,6 +198,8 @@ it('accepting a quote can draft the matching contract, linked both ways', async 
   expect(accepted.body).toMatchObject({ status: 'accepted', renewsContractId: null });
   const contract = (await call('GET', `/contracts/${accepted.body.contractId}`)).body;
   expect(contract).toMatchObject({ clientId, status: 'draft', type: 'hour_bank', name: 'Banque 20 h', quoteId: quote.id, hourBank: { usualPackPriceCents: 170_000 } });
+  const timeline = (await call('GET', `/clients/${clientId}/timeline`)).body.items;
+  expect(timeline.find((e: { source: string }) => e.source === 'contract')).toMatchObject({ kind: 'draft', title: 'Banque 20 h', detail: 'hour_bank', refId: contract.id });
   expect((await call('POST', `/quotes/${quote.id}/accept`, { contract: { type: 'hour_bank' } })).status).toBe(409);
   expect((await call('POST', `/quotes/${quote.id}/accept`, { contract: { type: 'retainer' } })).status).toBe(400);
 });

@@ -1,4 +1,5 @@
 import {
+  isGrpcServiceError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -132,22 +133,65 @@ export class HourBankRefusal extends Error {
 }
 
 /**
+ * gRPC codes worth another try: RESOURCE_EXHAUSTED (the server caps the updates in flight per workflow,
+ * 10 by default) and UNAVAILABLE (e.g. the run was closing for continueAsNew).
+ */
+const RETRYABLE_CODES = new Set([8, 14]);
+const UPDATE_RETRY_WINDOW_MS = 60_000;
+
+/**
  * Sends one change to a contract's workflow, starting it if it is not running (update-with-start), and
- * waits for its result. A validator's or activity's refusal is thrown as HourBankRefusal.
+ * waits for its result. A validator's or activity's refusal is thrown as HourBankRefusal. A burst beyond
+ * the server's in-flight limit, or a run closing, is retried with jittered backoff: every change is idempotent by its id.
  */
 async function updateHourBank<Ret, Arg>(client: Client, ids: { tenantId: string; contractId: string }, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
-  const startWorkflowOperation = new WithStartWorkflowOperation<typeof contractWorkflow>('contractWorkflow', {
-    workflowId: contractWorkflowId(ids.tenantId, ids.contractId),
-    taskQueue: TASK_QUEUES.contracts,
-    args: [{ tenantId: ids.tenantId, contractId: ids.contractId }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    typedSearchAttributes: [{ key: TENANT_ID_KEY, value: ids.tenantId }],
-  });
-  try {
-    return await client.workflow.executeUpdateWithStart(update, { args: [arg], startWorkflowOperation });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw new HourBankRefusal(err.cause.message, err.cause.type ?? 'HourBankRefused');
-    throw err;
+  return inFlight.run(contractWorkflowId(ids.tenantId, ids.contractId), () => sendUpdate(client, ids, update, arg));
+}
+
+/**
+ * At most `limit` calls at once per key, the rest wait here in order: a burst of approvals on one
+ * contract queues in this process instead of bouncing off the server's in-flight cap.
+ */
+class KeyedLimiter {
+  private readonly waiting = new Map<string, { active: number; queue: (() => void)[] }>();
+  constructor(private readonly limit: number) {}
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const slot = this.waiting.get(key) ?? { active: 0, queue: [] };
+    this.waiting.set(key, slot);
+    // A finishing call hands its slot straight to the next waiter, so the count never overshoots.
+    if (slot.active >= this.limit) await new Promise<void>((resolve) => slot.queue.push(resolve));
+    else slot.active++;
+    try {
+      return await work();
+    } finally {
+      const next = slot.queue.shift();
+      if (next) next();
+      else if (--slot.active === 0) this.waiting.delete(key);
+    }
+  }
+}
+
+const inFlight = new KeyedLimiter(8);
+
+async function sendUpdate<Ret, Arg>(client: Client, ids: { tenantId: string; contractId: string }, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+  const deadline = Date.now() + UPDATE_RETRY_WINDOW_MS;
+  for (let attempt = 0; ; attempt++) {
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof contractWorkflow>('contractWorkflow', {
+      workflowId: contractWorkflowId(ids.tenantId, ids.contractId),
+      taskQueue: TASK_QUEUES.contracts,
+      args: [{ tenantId: ids.tenantId, contractId: ids.contractId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [{ key: TENANT_ID_KEY, value: ids.tenantId }],
+    });
+    try {
+      return await client.workflow.executeUpdateWithStart(update, { args: [arg], startWorkflowOperation });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw new HourBankRefusal(err.cause.message, err.cause.type ?? 'HourBankRefused');
+      const busy = isGrpcServiceError(err) && RETRYABLE_CODES.has(err.code);
+      if (!busy || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random())));
+    }
   }
 }
 

@@ -27,14 +27,14 @@ export const contractRoutes: AnyRoute[] = [
     method: 'get',
     path: '/contracts',
     tag: 'contracts',
-    summary: 'List contracts (filters: clientId, type, status, q on contract or client name); a client user sees its own',
+    summary: 'List contracts (filters: clientId, type, status, q on contract or client name); a client user sees its own, drafts aside',
     auth: ROLES,
     query: contractListQuerySchema,
     response: pageSchema(contractSchema),
     handler: ({ tx, query, actor }) => {
       if (actor.role === 'client') {
         if (query.clientId && query.clientId !== actor.clientId) return Promise.resolve({ items: [], nextCursor: null });
-        return tx((t) => contractsRepo.listContracts(t, { ...query, clientId: actor.clientId! }));
+        return tx((t) => contractsRepo.listContracts(t, { ...query, clientId: actor.clientId!, excludeDrafts: true }));
       }
       return tx((t) => contractsRepo.listContracts(t, query));
     },
@@ -122,7 +122,9 @@ export const contractRoutes: AnyRoute[] = [
       tx(async (t) => {
         const contract = await contracts.contractOr404(t, actor, params.id);
         if (contract.type !== 'hour_bank') throw AppError.notFound('ledger');
-        return contractsRepo.listLedger(t, contract.id, query);
+        const page = await contractsRepo.listLedger(t, contract.id, query);
+        // The client sees what moved and why, not which of the provider's staff did it.
+        return actor.role === 'client' ? { ...page, items: page.items.map((row) => ({ ...row, createdBy: null, createdByName: null })) } : page;
       }),
   }),
   route({

@@ -22,7 +22,8 @@ type Ctx = AuthedContext<unknown, unknown, unknown>;
 /** Another tenant's contract, and for a client user another client's, is "not found". */
 export async function contractOr404(tx: TenantTx, actor: Actor, id: string): Promise<Contract> {
   const contract = await contractsRepo.findContract(tx, id);
-  if (!contract || (actor.role === 'client' && contract.clientId !== actor.clientId)) throw AppError.notFound('contract');
+  // A client user sees its own client's contracts once they are more than a draft.
+  if (!contract || (actor.role === 'client' && (contract.clientId !== actor.clientId || contract.status === 'draft'))) throw AppError.notFound('contract');
   return contract;
 }
 

@@ -178,7 +178,7 @@ export type InteractionListQuery = z.infer<typeof interactionListQuerySchema>;
 export const timelineEntrySchema = z
   .object({
     id: z.string(),
-    source: z.enum(['interaction', 'client', 'opportunity', 'quote']),
+    source: z.enum(['interaction', 'client', 'opportunity', 'quote', 'contract']),
     kind: z.string(),
     at: z.iso.datetime(),
     title: z.string(),

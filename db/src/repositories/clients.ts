@@ -335,7 +335,7 @@ interface TimelineRow {
 
 /**
  * One timeline merged from every source, newest first, with keyset pagination over the union. Later
- * domains (tickets, contracts, invoices) add a `union all` branch here.
+ * domains (tickets, invoices) add a `union all` branch here.
  */
 export async function listTimeline(tx: TenantTx, clientId: string, query: ListQuery): Promise<Page<TimelineEntry>> {
   const union = tx
@@ -398,6 +398,21 @@ export async function listTimeline(tx: TenantTx, clientId: string, query: ListQu
         )
         .from('quotes as q')
         .where('q.client_id', clientId),
+    )
+    .unionAll((u) =>
+      u
+        .select(
+          tx.raw(`'contract:' || k.id::text`),
+          tx.raw(`'contract'`),
+          'k.status',
+          'k.created_at',
+          'k.name',
+          'k.type',
+          tx.raw('null'),
+          tx.raw('k.id::text'),
+        )
+        .from('contracts as k')
+        .where('k.client_id', clientId),
     );
   const q = tx.select('*').from(union.as('timeline'));
   return paginate<TimelineRow, TimelineEntry>(

@@ -167,8 +167,9 @@ export async function findContract(tx: TenantTx, id: string): Promise<Contract |
   return row ? toContract(row as ContractRow) : undefined;
 }
 
-export async function listContracts(tx: TenantTx, query: ContractListQuery): Promise<Page<Contract>> {
+export async function listContracts(tx: TenantTx, query: ContractListQuery & { excludeDrafts?: boolean }): Promise<Page<Contract>> {
   const q = selectContracts(tx);
+  if (query.excludeDrafts) q.whereNot('k.status', 'draft');
   if (query.clientId) q.where('k.client_id', query.clientId);
   if (query.type) q.where('k.type', query.type);
   if (query.status) q.where('k.status', query.status);
