@@ -24,18 +24,34 @@ const configSchema = z.object({
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   BODY_LIMIT: z.string().default('1mb'),
   WEB_DIST: z.string().optional(),
-  /** Where uploaded documents are kept (local disk storage). */
   /** Outgoing mail server, e.g. smtp://user:pass@mail.example.com:587; unset → mails wait in the outbox. */
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Vigie <no-reply@vigie.local>'),
+  /** Incoming mail (tickets by e-mail): the SMTP server the ingest process runs; 0 turns it off. */
+  INBOUND_SMTP_HOST: z.string().default('127.0.0.1'),
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
+  /** Where documents are kept: local disk (STORAGE_DIR) or an S3-compatible bucket. */
+  STORAGE_BACKEND: z.enum(['local', 's3']).default('local'),
   STORAGE_DIR: z.string().default('.data/documents'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_BUCKET: z.string().optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  /** Path-style URLs (http://host/bucket/key), which most self-hosted S3-compatible servers need. */
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema
+    .refine((c) => c.STORAGE_BACKEND !== 's3' || c.S3_BUCKET, { path: ['S3_BUCKET'], message: 'S3_BUCKET is required when STORAGE_BACKEND=s3' })
+    .safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
