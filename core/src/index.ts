@@ -19,3 +19,4 @@ export * from './crm/quote-totals';
 export * from './schemas/quotes';
 export * from './contracts/hour-bank';
 export * from './schemas/contracts';
+export * from './schemas/tickets';
