@@ -3,6 +3,7 @@ export const TASK_QUEUES = {
   tenants: 'vigie-tenants',
   crm: 'vigie-crm',
   contracts: 'vigie-contracts',
+  tickets: 'vigie-tickets',
 } as const;
 
 export type Domain = keyof typeof TASK_QUEUES;

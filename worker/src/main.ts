@@ -3,7 +3,7 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import pino from 'pino';
 import { TASK_QUEUES, loadConfig, type Domain } from '@vigie/core';
 import { createDb, LocalDiskStorage, type Db } from '@vigie/db';
-import { createContractActivities, createCrmActivities, createMailer, createTenantActivities } from '@vigie/activities';
+import { createContractActivities, createCrmActivities, createMailer, createTenantActivities, createTicketActivities } from '@vigie/activities';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { sweepOnboarding } from './onboarding-sweep';
 
@@ -23,6 +23,8 @@ function activitiesFor(domain: Domain, db: Db): object {
       });
     case 'contracts':
       return createContractActivities({ db });
+    case 'tickets':
+      return createTicketActivities({ db });
   }
 }
 

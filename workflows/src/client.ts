@@ -26,6 +26,9 @@ import {
   type ConsumeTimeRequest,
   type contractWorkflow,
 } from './contracts/contract.workflow';
+import { ticketChangedSignal, type TicketChange, type ticketWorkflow } from './tickets/ticket.workflow';
+
+export type { TicketChange } from './tickets/ticket.workflow';
 
 /** Typed starters used by api and ingest (outside the workflow sandbox). Starting twice is not an error. */
 
@@ -224,4 +227,34 @@ export async function notifyContractChanged(client: Client, ids: ContractIds): P
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
+}
+
+export function ticketWorkflowId(tenantId: string, ticketId: string): string {
+  return workflowId('ticket', tenantId, ticketId);
+}
+
+/** Starts a ticket's workflow (SLA clocks, auto-close, pre-billing). Starting twice is harmless. */
+export async function startTicketWorkflow(client: Client, ids: { tenantId: string; ticketId: string }): Promise<void> {
+  await startOnce<typeof ticketWorkflow>(client, 'ticketWorkflow', {
+    domain: 'tickets',
+    id: ticketWorkflowId(ids.tenantId, ids.ticketId),
+    tenantId: ids.tenantId,
+    args: [{ tenantId: ids.tenantId, ticketId: ids.ticketId }],
+  });
+}
+
+/**
+ * Tells a ticket's workflow what changed, starting it if it is not running (signal-with-start), so a
+ * change is never lost even if the start failed earlier. A workflow started this way loads the ticket
+ * as it is in Postgres, so it also catches up on what it missed.
+ */
+export async function signalTicket(client: Client, ids: { tenantId: string; ticketId: string }, change: TicketChange): Promise<void> {
+  await client.workflow.signalWithStart<typeof ticketWorkflow, [TicketChange]>('ticketWorkflow', {
+    taskQueue: TASK_QUEUES.tickets,
+    workflowId: ticketWorkflowId(ids.tenantId, ids.ticketId),
+    args: [{ tenantId: ids.tenantId, ticketId: ids.ticketId }],
+    signal: ticketChangedSignal,
+    signalArgs: [change],
+    typedSearchAttributes: [{ key: TENANT_ID_KEY, value: ids.tenantId }],
+  });
 }

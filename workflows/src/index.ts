@@ -21,3 +21,6 @@ export {
   MAX_ENTRY_MINUTES,
 } from './contracts/contract.workflow';
 export type { ContractWorkflowInput, ConsumeTimeRequest, BuyBlockRequest, AdjustRequest } from './contracts/contract.workflow';
+export * as ticketWorkflows from './tickets';
+export { ticketChangedSignal } from './tickets/ticket.workflow';
+export type { TicketChange, TicketWorkflowInput } from './tickets/ticket.workflow';

@@ -1,6 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { TASK_QUEUES, type Domain } from '@vigie/core';
-import { createContractActivities, createCrmActivities, createMailer, createTenantActivities } from '@vigie/activities';
+import { createContractActivities, createCrmActivities, createMailer, createTenantActivities, createTicketActivities } from '@vigie/activities';
 import { createDb, LocalDiskStorage, type Db } from '@vigie/db';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { installQuietRuntime } from '../../../workflows/test/support/runtime';
@@ -13,6 +13,8 @@ function activitiesFor(domain: Domain, db: Db): object {
       return createCrmActivities({ db, mailer: createMailer(undefined, 'Vigie <test@vigie.test>'), storage: new LocalDiskStorage(process.env.STORAGE_DIR!) });
     case 'contracts':
       return createContractActivities({ db });
+    case 'tickets':
+      return createTicketActivities({ db });
   }
 }
 

@@ -1,0 +1,2 @@
+// Sandbox entry of the `tickets` task queue.
+export { ticketWorkflow } from './ticket.workflow';
