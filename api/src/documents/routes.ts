@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from 'node:crypto';
 import {
   AppError,
   STAFF_ROLES,
@@ -6,13 +5,12 @@ import {
   documentSchema,
   idParamsSchema,
   pageSchema,
-  sanitizeFilename,
-  sniffDocumentType,
   uploadDocumentQuerySchema,
   type Document,
 } from '@vigie/core';
 import { clientsRepo, documentsRepo, type TenantTx } from '@vigie/db';
 import type { AppDeps } from '../deps';
+import { storeDocument } from './service';
 import { BinaryResponse, route, type AnyRoute, type AuthedContext } from '../http/route';
 
 const WRITE = ['admin', 'manager'] as const;
@@ -23,46 +21,14 @@ async function documentOr404(tx: TenantTx, id: string) {
   return doc;
 }
 
-/**
- * Bytes first, then the row: if the transaction fails, the stored file is removed again, so nothing
- * half-written is left behind (a crash between the two leaves an orphan file, never a dangling row).
- */
 async function upload(ctx: AuthedContext<unknown, { filename: string; category: Document['category'] }, { id: string }>): Promise<Document> {
-  const bytes = ctx.req.body as unknown;
-  if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw AppError.invalid('send the file bytes as the request body');
-  const filename = sanitizeFilename(ctx.query.filename);
-  const contentType = sniffDocumentType(bytes, filename);
-  if (!contentType) throw AppError.invalid('this kind of file is not accepted (PDF, images, office documents, text)');
-  const id = randomUUID();
-  const storageKey = `${ctx.actor.tenantId}/${id}`;
   await ctx.tx((tx) => clientsRepo.findClient(tx, ctx.params.id)).then((c) => {
     if (!c) throw AppError.notFound('client');
   });
-  await ctx.deps.storage.put(storageKey, bytes);
-  try {
-    return await ctx.tx(async (tx) => {
-      const doc = await documentsRepo.insertDocument(tx, {
-        tenantId: ctx.actor.tenantId,
-        id,
-        clientId: ctx.params.id,
-        category: ctx.query.category,
-        filename,
-        contentType,
-        sizeBytes: bytes.length,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        storageKey,
-        uploadedBy: ctx.actor.userId,
-      });
-      await ctx.audit(tx, { action: 'document.upload', entity: 'document', entityId: id, after: { clientId: ctx.params.id, filename, contentType, sizeBytes: bytes.length } });
-      return doc;
-    });
-  } catch (err) {
-    await ctx.deps.storage.delete(storageKey).catch(() => {});
-    throw err;
-  }
+  return storeDocument(ctx, { clientId: ctx.params.id, category: ctx.query.category, filename: ctx.query.filename });
 }
 
-function contentDisposition(filename: string): string {
+export function contentDisposition(filename: string): string {
   const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }

@@ -221,3 +221,45 @@ crossTenantFixtures.push(
   contractScoped('/contracts/:id/ledger'),
   contractScoped('/contracts/:id/burndown'),
 );
+
+export async function createTicket(api: TestApi, owner: Session): Promise<string> {
+  const res = await api.call('POST', '/api/v1/tickets', { token: owner.token, body: { clientId: await createClient(api, owner), subject: 'Imprimante en panne' } });
+  if (res.status !== 201) throw new Error(`fixture ticket: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+const ticketScoped = (path: string, extra: Omit<CrossTenantFixture, 'path' | 'create'> = {}): CrossTenantFixture => ({
+  path,
+  create: async (api, owner) => ({ id: await createTicket(api, owner) }),
+  ...extra,
+});
+
+crossTenantFixtures.push(
+  ticketScoped('/tickets/:id', { validBody: { patch: { subject: 'Hijacked' } } }),
+  ticketScoped('/tickets/:id/assign', { validBody: { post: { technicianId: null } } }),
+  ticketScoped('/tickets/:id/status', { validBody: { post: { status: 'in_progress' } } }),
+  ticketScoped('/tickets/:id/comments', { validBody: { post: { body: 'Intrusion' } } }),
+  ticketScoped('/tickets/:id/timeline'),
+  ticketScoped('/tickets/:id/attachments', { validBody: { post: 'not really a file' }, validQuery: { post: 'filename=x.txt' } }),
+  {
+    path: '/tickets/:id/attachments/:documentId/content',
+    create: async (api, owner) => {
+      const id = await createTicket(api, owner);
+      const res = await fetch(`${api.url}/api/v1/tickets/${id}/attachments?filename=log.txt`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'text/plain' },
+        body: 'journal confidentiel',
+      });
+      if (res.status !== 201) throw new Error(`fixture attachment: ${res.status} ${await res.text()}`);
+      return { id, documentId: ((await res.json()) as { id: string }).id };
+    },
+  },
+  {
+    path: '/ticket-views/:id',
+    create: async (api, owner) => {
+      const res = await api.call('POST', '/api/v1/ticket-views', { token: owner.token, body: { name: `Vue ${randomUUID()}`, filters: { status: 'open' } } });
+      if (res.status !== 201) throw new Error(`fixture view: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.id };
+    },
+  },
+);

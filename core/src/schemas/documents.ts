@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { listQuerySchema } from './common';
 
-export const DOCUMENT_CATEGORIES = ['contract', 'quote', 'invoice', 'annex', 'other'] as const;
+export const DOCUMENT_CATEGORIES = ['contract', 'quote', 'invoice', 'annex', 'attachment', 'other'] as const;
 export type DocumentCategory = (typeof DOCUMENT_CATEGORIES)[number];
 
 export const documentSchema = z

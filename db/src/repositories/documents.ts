@@ -39,6 +39,8 @@ export interface NewDocument {
   sha256: string;
   storageKey: string;
   uploadedBy: string | null;
+  /** An attachment of this ticket. */
+  ticketId?: string | null;
 }
 
 export async function insertDocument(tx: TenantTx, doc: NewDocument): Promise<Document> {
@@ -54,6 +56,7 @@ export async function insertDocument(tx: TenantTx, doc: NewDocument): Promise<Do
       sha256: doc.sha256,
       storage_key: doc.storageKey,
       uploaded_by: doc.uploadedBy,
+      ticket_id: doc.ticketId ?? null,
     })
     .returning('*');
   return toDocument(row as DocumentRow);
@@ -77,4 +80,10 @@ export async function listDocuments(tx: TenantTx, clientId: string, query: Docum
     { sortable: { createdAt: 'created_at', filename: 'filename' }, defaultSort: '-createdAt', limit: query.limit, cursor: query.cursor, sort: query.sort },
     toDocument,
   );
+}
+
+/** A ticket's attachments, oldest first. */
+export async function listTicketAttachments(tx: TenantTx, ticketId: string): Promise<(Document & { storageKey: string })[]> {
+  const rows = (await tx('documents').where({ ticket_id: ticketId }).orderBy([{ column: 'created_at' }, { column: 'id' }])) as DocumentRow[];
+  return rows.map((row) => ({ ...toDocument(row), storageKey: row.storage_key }));
 }

@@ -11,18 +11,7 @@ import {
 import { paginate } from '../pagination';
 import { likePattern } from '../query-helpers';
 import type { TenantTx } from '../tenancy';
-
-/** Next number of a per-tenant, per-year sequence: `DEV-2026-0001`. The row lock orders concurrent calls. */
-export async function nextNumber(tx: TenantTx, tenantId: string, kind: 'quote', year: number): Promise<string> {
-  const { rows } = await tx.raw(
-    `insert into number_sequences (tenant_id, kind, year, last_value) values (?, ?, ?, 1)
-     on conflict (tenant_id, kind, year) do update set last_value = number_sequences.last_value + 1
-     returning last_value`,
-    [tenantId, kind, year],
-  );
-  const value = (rows[0] as { last_value: number }).last_value;
-  return `DEV-${year}-${String(value).padStart(4, '0')}`;
-}
+export { nextNumber } from './sequences';
 
 const toMilli = (quantity: number) => Math.round(quantity * 1000);
 const toBp = (rate: number) => Math.round(rate * 100);
