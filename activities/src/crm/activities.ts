@@ -68,24 +68,28 @@ export function createCrmActivities({ db, mailer, storage }: CrmActivityDeps) {
 
     /**
      * Renders the quote to PDF with Carbone and stores it as a client document. Reuses the stored PDF
-     * while the quote has not changed since, so retries and repeated downloads render once.
+     * while neither the quote nor the tenant's settings (identity, colour, logo: saving or removing the
+     * logo touches the settings too) have changed since, so retries and repeated downloads render once.
      */
     async renderQuotePdf({ tenantId, quoteId }: { tenantId: string; quoteId: string }): Promise<{ documentId: string; rendered: boolean }> {
       const input = await withTenant(db, tenantId, async (tx) => {
         const quote = await quotesRepo.findQuote(tx, quoteId);
         if (!quote) throw ApplicationFailure.nonRetryable(`quote ${quoteId} not found`, 'QuoteNotFound');
-        if (quote.documentId) {
+        let settings = await tenantsRepo.getTenantSettings(tx, tenantId);
+        if (quote.documentId && settings) {
           const doc = await documentsRepo.findDocument(tx, quote.documentId);
-          if (doc && doc.createdAt >= quote.updatedAt) return { reuse: doc.id, quote: undefined, color: undefined, data: undefined };
+          if (doc && doc.createdAt >= quote.updatedAt && doc.createdAt >= settings.updatedAt) return { reuse: doc.id } as const;
         }
-        await tenantsRepo.ensureTenantSettings(tx, tenantId);
-        const settings = (await tenantsRepo.getTenantSettings(tx, tenantId))!;
+        if (!settings) {
+          await tenantsRepo.ensureTenantSettings(tx, tenantId);
+          settings = (await tenantsRepo.getTenantSettings(tx, tenantId))!;
+        }
         const client = (await clientsRepo.findClient(tx, quote.clientId))!;
-        // Carbone Community renders no dynamic pictures, so the logo is not in the PDF (colour and identity are).
-        return { reuse: undefined, quote, color: settings.branding.primaryColor, data: quoteTemplateData(quote, settings, client) };
+        const logo = await tenantsRepo.getTenantLogo(tx, tenantId);
+        return { reuse: undefined, quote, branding: { color: settings.branding.primaryColor, logo: logo?.bytes }, data: quoteTemplateData(quote, settings, client) };
       });
       if (input.reuse !== undefined) return { documentId: input.reuse, rendered: false };
-      const bytes = await renderQuotePdfBytes(input.data, input.color);
+      const bytes = await renderQuotePdfBytes(input.data, input.branding);
       const { id, sha256 } = documentIdentity(bytes);
       const storageKey = `${tenantId}/${id}`;
       await storage.put(storageKey, bytes);

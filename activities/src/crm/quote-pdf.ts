@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { imageSize } from 'image-size';
 import type { Quote, TenantSettings } from '@vigie/core';
 import type { Client as CrmClient } from '@vigie/core';
 
@@ -12,20 +13,68 @@ export const QUOTE_TEMPLATE = path.resolve(__dirname, '..', '..', 'templates', '
 /** The colour the template is drawn with; replaced by the tenant's primary colour. */
 const TEMPLATE_COLOR = '#1d4ed8';
 
+/** Where the template takes the logo frame: a comment in its first paragraph. */
+const LOGO_MARKER = '<!--logo-->';
+
+/** The box the logo is fitted into, keeping its aspect ratio (centimetres). */
+const LOGO_BOX = { width: 4.5, height: 2 };
+
+/** The formats the logo upload accepts (api/src/tenants), as image-size names them; LibreOffice reads all three. */
+const LOGO_FORMATS = new Set(['png', 'jpg', 'webp']);
+
+/** Templates written so far, least recently used first; a few dozen is plenty (one per colour and logo). */
+const MAX_TEMPLATES = 32;
 const templates = new Map<string, string>();
+let templateDir: string | undefined;
 
 /**
- * The quote template drawn in the tenant's colour (validated as #rrggbb by the settings schema), written
- * once per colour next to the other temporary files.
+ * The logo as a flat-ODT frame (the image embedded as base64, the only thing put into the XML), fitted into
+ * LOGO_BOX. Nothing when the bytes are not a PNG, JPEG or WebP whose size can be read: the quote is still
+ * worth rendering without its logo.
  */
-export function quoteTemplateFor(color: string): string {
+export function logoFrame(logo: Buffer): string {
+  let size: { width: number; height: number; type?: string };
+  try {
+    size = imageSize(logo);
+  } catch {
+    return '';
+  }
+  if (!LOGO_FORMATS.has(size.type ?? '') || !(size.width > 0) || !(size.height > 0)) return '';
+  // The stored pixels, not the EXIF orientation: LibreOffice draws embedded images unrotated.
+  const scale = Math.min(LOGO_BOX.width / size.width, LOGO_BOX.height / size.height);
+  const cm = (n: number) => `${(n * scale).toFixed(3)}cm`;
+  return (
+    `<draw:frame draw:style-name="Logo" draw:name="Logo" text:anchor-type="paragraph" svg:width="${cm(size.width)}" svg:height="${cm(size.height)}" draw:z-index="0">` +
+    `<draw:image><office:binary-data>${logo.toString('base64')}</office:binary-data></draw:image></draw:frame>`
+  );
+}
+
+/**
+ * The quote template drawn in the tenant's colour (validated as #rrggbb by the settings schema) and carrying
+ * its logo, if any. Written once per colour and logo (by content hash, so a new logo gives a new template)
+ * in one temporary directory.
+ */
+export function quoteTemplateFor(color: string, logo?: Buffer): string {
   const safe = /^#[0-9a-fA-F]{6}$/.test(color) ? color.toLowerCase() : TEMPLATE_COLOR;
-  const cached = templates.get(safe);
-  if (cached && fs.existsSync(cached)) return cached;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-templates-'));
-  const file = path.join(dir, `quote-${safe.slice(1)}.fodt`);
-  fs.writeFileSync(file, fs.readFileSync(QUOTE_TEMPLATE, 'utf8').replaceAll(TEMPLATE_COLOR, safe));
-  templates.set(safe, file);
+  const logoHash = logo ? createHash('sha256').update(logo).digest('hex') : 'none';
+  const key = `${safe.slice(1)}-${logoHash.slice(0, 16)}`;
+  const cached = templates.get(key);
+  if (cached && fs.existsSync(cached)) {
+    templates.delete(key);
+    templates.set(key, cached);
+    return cached;
+  }
+  if (!templateDir || !fs.existsSync(templateDir)) templateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-templates-'));
+  const file = path.join(templateDir, `quote-${key}.fodt`);
+  const xml = fs.readFileSync(QUOTE_TEMPLATE, 'utf8').replaceAll(TEMPLATE_COLOR, safe).replace(LOGO_MARKER, logo ? logoFrame(logo) : '');
+  fs.writeFileSync(file, xml);
+  templates.delete(key);
+  templates.set(key, file);
+  for (const [oldKey, oldFile] of templates) {
+    if (templates.size <= MAX_TEMPLATES) break;
+    templates.delete(oldKey);
+    fs.rmSync(oldFile, { force: true });
+  }
   return file;
 }
 
@@ -93,8 +142,14 @@ export function quoteTemplateData(quote: Quote, settings: TenantSettings, client
   };
 }
 
-export async function renderQuotePdfBytes(data: object, brandColor = TEMPLATE_COLOR): Promise<Buffer> {
-  return carbone()(quoteTemplateFor(brandColor), data, { convertTo: 'pdf' });
+/** The tenant's look on the quote: its primary colour and its logo bytes (none when it has no logo). */
+export interface QuoteBranding {
+  color: string;
+  logo?: Buffer | undefined;
+}
+
+export async function renderQuotePdfBytes(data: object, branding: QuoteBranding = { color: TEMPLATE_COLOR }): Promise<Buffer> {
+  return carbone()(quoteTemplateFor(branding.color, branding.logo), data, { convertTo: 'pdf' });
 }
 
 export function documentIdentity(bytes: Buffer): { id: string; sha256: string } {
