@@ -20,3 +20,4 @@ export * from './schemas/quotes';
 export * from './contracts/hour-bank';
 export * from './schemas/contracts';
 export * from './schemas/tickets';
+export * from './tickets/business-hours';
