@@ -40,21 +40,6 @@ const plain = (text: string | null) => (text ?? '').replace(/[\u202f\u00a0]/g, '
 
 const login = (session: Session) => loginThroughUi(page, api.url, session.email, session.password);
 
-/**
- * unlabelledInputs, less Quasar's native radio and toggle inputs: those are display:none inside an
- * aria-hidden box (they only forward label clicks); the control people and screen readers use is the
- * role=radio / checkbox / switch element around them, whose name is checked here instead.
- */
-async function unlabelledFields(): Promise<string[]> {
-  const inputs = (await unlabelledInputs(page)).filter((html) => !/q-(radio|checkbox|toggle)__native/.test(html));
-  const controls = await page.$$eval('[role=radio], [role=checkbox], [role=switch]', (elements) =>
-    elements
-      .filter((el) => !(el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.textContent?.trim()))
-      .map((el) => el.outerHTML.slice(0, 120)),
-  );
-  return [...inputs, ...controls];
-}
-
 /** Waits until the element's text, made plain, is the expected one (it changes after an API call). */
 async function waitForText(selector: string, expected: string): Promise<void> {
   await page.waitForFunction(
@@ -87,7 +72,7 @@ it('creates an hour bank, sells a pack, adjusts it, and the client sees the hour
   await step(page, 'create an hour bank with a 20 % threshold and a usual 10 h pack', async () => {
     await page.click(tid('contract-create'));
     await page.waitForSelector(tid('contract-dialog'));
-    expect(await unlabelledFields()).toEqual([]);
+    expect(await unlabelledInputs(page)).toEqual([]);
     await page.fill(tid('contract-client'), 'Rousseau');
     await page.click('.q-menu .q-item:has-text("Garage Rousseau")');
     await page.fill(tid('contract-name'), contractName);
@@ -98,7 +83,7 @@ it('creates an hour bank, sells a pack, adjusts it, and the client sees the hour
     await page.fill(tid('contract-pack-hours'), '10');
     await page.fill(tid('contract-pack-price'), '850,00');
     await page.fill(tid('contract-hourly-rate'), '95');
-    expect(await unlabelledFields()).toEqual([]);
+    expect(await unlabelledInputs(page)).toEqual([]);
     await screenshot(page, 'contract-create');
     await page.click(tid('contract-submit'));
     await page.waitForURL(/\/contracts\/[0-9a-f-]{36}$/);
@@ -128,7 +113,7 @@ it('creates an hour bank, sells a pack, adjusts it, and the client sees the hour
   await step(page, 'sell the usual pack: 10 h left', async () => {
     await page.click(tid('contract-sell'));
     await page.waitForSelector(tid('sell-dialog'));
-    expect(await unlabelledFields()).toEqual([]);
+    expect(await unlabelledInputs(page)).toEqual([]);
     expect(await page.inputValue(tid('sell-hours'))).toBe('10');
     expect(await page.inputValue(tid('sell-price'))).toBe('850,00');
     await page.click(tid('sell-submit'));
@@ -142,7 +127,7 @@ it('creates an hour bank, sells a pack, adjusts it, and the client sees the hour
   await step(page, 'an adjustment past the overdraft limit is refused with its reason', async () => {
     await page.click(tid('contract-adjust'));
     await page.waitForSelector(tid('adjust-dialog'));
-    expect(await unlabelledFields()).toEqual([]);
+    expect(await unlabelledInputs(page)).toEqual([]);
     await page.fill(tid('adjust-hours'), '-12');
     await page.fill(tid('adjust-reason'), 'Essai au-delà du solde');
     await page.click(tid('adjust-submit'));
@@ -192,7 +177,7 @@ it('creates an hour bank, sells a pack, adjusts it, and the client sees the hour
   await step(page, 'edit the terms: a second threshold at 2 h left', async () => {
     await page.click(tid('contract-edit'));
     await page.waitForSelector(tid('contract-edit-dialog'));
-    expect(await unlabelledFields()).toEqual([]);
+    expect(await unlabelledInputs(page)).toEqual([]);
     expect(await page.inputValue(tid('threshold-value-0'))).toBe('20');
     await page.click(tid('threshold-add'));
     await page.click(tid('threshold-kind-1'));
@@ -272,9 +257,9 @@ it('creates a time-and-material contract from the client record, the client alre
     await page.waitForSelector(`${tid('contract-dialog')} >> text=Cabinet Mercier`);
     expect(await page.$(tid('contract-client'))).toBeNull();
     await page.fill(tid('contract-name'), 'Régie 2026');
-    await page.click(`${tid('contract-type-choice')} >> text=Régie`);
+    await page.click(tid('contract-type-time_material'));
     await page.waitForSelector(tid('contract-rounding'), { state: 'detached' });
-    expect(await unlabelledFields()).toEqual([]);
+    expect(await unlabelledInputs(page)).toEqual([]);
     // The rate of a time-and-material contract is required.
     await page.click(tid('contract-submit'));
     await page.waitForSelector(`${tid('contract-dialog')} >> text=Champ obligatoire`);

@@ -38,14 +38,21 @@ export async function step<T>(page: Page, name: string, work: () => Promise<T>):
   }
 }
 
-/** Inputs without an accessible name (no <label>, aria-label or aria-labelledby). */
+/**
+ * Form controls people can reach that have no accessible name: inputs, selects and textareas without a
+ * <label>, aria-label or aria-labelledby, and role=radio / checkbox / switch elements without a name.
+ * Inputs that are not rendered or sit in an aria-hidden subtree are skipped: Quasar's native radio,
+ * checkbox and toggle inputs are such (they only forward label clicks); the role=… element around them
+ * is the control, and is checked instead.
+ */
 export async function unlabelledInputs(page: Page): Promise<string[]> {
-  return page.$$eval('input:not([type=hidden]), select, textarea', (elements) =>
+  return page.$$eval('input:not([type=hidden]), select, textarea, [role=radio], [role=checkbox], [role=switch]', (elements) =>
     elements
       .filter((el) => {
-        const input = el as HTMLInputElement;
-        const labelled = (input.labels?.length ?? 0) > 0 || input.getAttribute('aria-label') || input.getAttribute('aria-labelledby');
-        return !labelled;
+        if (el.closest('[aria-hidden="true"]') || !el.checkVisibility({ visibilityProperty: true })) return false;
+        const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+        if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement) return !(named || (el.labels?.length ?? 0) > 0);
+        return !(named || el.textContent?.trim());
       })
       .map((el) => el.outerHTML.slice(0, 120)),
   );
