@@ -338,6 +338,8 @@ const en: MessageSchema = {
         commercial: 'Sales action',
         created: 'Record created',
       },
+      sources: { opportunity: 'Opportunity', quote: 'Quote', contract: 'Contract' },
+      sourceKind: '{source} · {status}',
     },
     documents: {
       title: 'Documents',

@@ -339,6 +339,8 @@ const fr = {
         commercial: 'Action commerciale',
         created: 'Création de la fiche',
       },
+      sources: { opportunity: 'Opportunité', quote: 'Devis', contract: 'Contrat' },
+      sourceKind: '{source} · {status}',
     },
     documents: {
       title: 'Documents',
