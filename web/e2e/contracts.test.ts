@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { withTenant } from '@vigie/db';
+import { consumeTime } from '@vigie/workflows/client';
 import { startTestWorker } from '../../worker/test/support/worker';
 import { startTestApi, testConfig, uniqueEmail, type Session, type TestApi } from '../../api/test/support/harness';
 import { launchBrowser, loginThroughUi, screenshot, step, tid, unlabelledInputs } from './support/browser';
@@ -10,7 +12,8 @@ import { launchBrowser, loginThroughUi, screenshot, step, tid, unlabelledInputs 
  * this process (the contract workflow applies every movement; the CRM queue delivers e-mails): an hour bank
  * created in the UI with a 20 % threshold, activated, a 10 h pack sold, an adjustment refused past the
  * overdraft limit then −2 h accepted, the ledger and the burn-down; then the client's contact, invited to
- * the portal, sees 8 h left on "Mes heures".
+ * the portal, sees 8 h left on "Mes heures". Then a time entry crosses a threshold: the bell tells, and
+ * the renewal proposal it made, accepted on the quote page, adds its pack to the same contract.
  */
 let api: TestApi;
 let browser: Browser;
@@ -282,3 +285,77 @@ it('creates a time-and-material contract from the client record, the client alre
     expect(await page.$(tid('contract-row'))).toBeNull();
   });
 }, 120_000);
+
+it('a crossed threshold rings the bell and proposes a renewal; accepting it adds the pack to the contract', async () => {
+  const admin = await api.signup({ tenantName: 'Infogérance Garnier' });
+  const call = (method: string, url: string, body?: unknown) => api.call(method, `/api/v1${url}`, { token: admin.token, ...(body !== undefined ? { body } : {}) });
+  const client = (await call('POST', '/clients', { name: 'Imprimerie Garnier' })).body;
+  // The renewal is an opportunity: the pipeline's stages come from onboarding (no tenants worker here), or on first use.
+  expect((await call('GET', '/pipeline/stages')).status).toBe(200);
+  const created = await call('POST', '/contracts', {
+    type: 'hour_bank',
+    clientId: client.id,
+    name: 'Support Garnier',
+    hourBank: { thresholds: [{ kind: 'minutes', value: 60 }], usualPackMinutes: 600, usualPackPriceCents: 85_000 },
+  });
+  expect(created.status).toBe(201);
+  const contractId: string = created.body.id;
+  expect((await call('PATCH', `/contracts/${contractId}`, { status: 'active' })).status).toBe(200);
+  expect((await call('POST', `/contracts/${contractId}/blocks`, { minutes: 120, priceCents: 17_000 })).status).toBe(201);
+  // 1 h 30 of work leaves 30 min: below the 1 h threshold, so a notice and a renewal proposal.
+  await consumeTime(api.deps.temporal, { tenantId: admin.user.tenantId, contractId }, { timeEntryId: randomUUID(), minutes: 90 });
+  const [renewal] = (await call('GET', `/quotes?clientId=${client.id}`)).body.items;
+  expect(renewal).toMatchObject({ status: 'draft', renewsContractId: contractId, totalExclTaxCents: 85_000, contractId: null });
+
+  await step(page, 'login', () => login(admin));
+
+  await step(page, 'the bell shows the threshold notice, which opens the contract', async () => {
+    await page.waitForSelector(tid('notifications-count'));
+    await page.click(tid('notifications-bell'));
+    const item = page.locator(tid('notification-item')).first();
+    await item.waitFor();
+    expect(await item.locator('.q-icon').first().textContent()).toBe('hourglass_bottom');
+    await item.click();
+    await page.waitForURL(`**/contracts/${contractId}`);
+    await waitForText(tid('contract-remaining'), '0 h 30 sur 2 h');
+  });
+
+  await step(page, 'the renewal quote says what it renews', async () => {
+    await page.goto(`${api.url}/crm/clients/${client.id}?tab=quotes`);
+    await page.click(`${tid('quote-row')}:has-text("${renewal.number}")`);
+    await page.waitForURL(`**/crm/quotes/${renewal.id}`);
+    await page.waitForSelector(`${tid('quote-renewal-banner')}:has-text("Proposition de renouvellement du contrat Support Garnier")`);
+    expect(await page.$(tid('quote-contract-banner'))).toBeNull();
+  });
+
+  await step(page, 'accepting it adds the pack to that contract, drafting none', async () => {
+    await page.click(tid('quote-accept'));
+    await page.waitForSelector(tid('quote-accept-dialog'));
+    const text = plain(await page.textContent(tid('quote-accept-renewal')));
+    expect(text).toContain('Ce devis renouvelle le contrat Support Garnier');
+    expect(await page.getAttribute(tid('quote-accept-renewed-link'), 'href')).toBe(`/contracts/${contractId}`);
+    expect(await page.$(tid('quote-accept-contract'))).toBeNull();
+    expect(await unlabelledInputs(page)).toEqual([]);
+    await screenshot(page, 'quote-accept-renewal');
+    await page.click(tid('quote-accept-submit'));
+    await page.waitForSelector(tid('quote-accept-dialog'), { state: 'detached' });
+    await page.waitForSelector(`${tid('quote-status')}:has-text("Accepté")`);
+    await page.waitForSelector(`${tid('quote-renewal-banner')}:has-text("Solde actuel : 10 h 30")`);
+    const accepted = (await call('GET', `/quotes/${renewal.id}`)).body;
+    expect(accepted).toMatchObject({ status: 'accepted', renewsContractId: contractId, contractId: null });
+    expect((await call('GET', `/contracts?clientId=${client.id}`)).body.items).toHaveLength(1);
+  });
+
+  await step(page, 'the contract shows the new balance and the purchase', async () => {
+    await page.click(tid('quote-contract-open'));
+    await page.waitForURL(`**/contracts/${contractId}`);
+    await waitForText(tid('contract-remaining'), '10 h 30 sur 12 h');
+    await page.waitForSelector(`${tid('block-row')}:has-text("850,00")`);
+    const first = page.locator(tid('ledger-row')).first();
+    await first.waitFor();
+    expect(plain(await first.textContent())).toContain('Achat');
+    expect(plain(await first.textContent())).toContain('+10 h');
+    const contract = (await call('GET', `/contracts/${contractId}`)).body;
+    expect(contract).toMatchObject({ remainingMinutes: 630, thresholdsCrossed: [] });
+  });
+}, 180_000);

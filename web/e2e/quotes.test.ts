@@ -6,7 +6,8 @@ import { launchBrowser, loginThroughUi, screenshot, step, tid, unlabelledInputs 
 
 /**
  * Quotes in real Chromium against the real API, with a CRM worker in this process (it renders the PDF):
- * a quote typed in the editor with live totals, its PDF preview, then accepted — the opportunity is won.
+ * a quote typed in the editor with live totals, its PDF preview, then accepted with a draft hour-bank
+ * contract — the opportunity is won, the contract opens from the quote and shows on the client timeline.
  */
 let api: TestApi;
 let browser: Browser;
@@ -36,7 +37,7 @@ const plain = (text: string | null) => (text ?? '').replace(/[\u202f\u00a0]/g, '
 
 const login = (session: Session) => loginThroughUi(page, api.url, session.email, session.password);
 
-it('types a quote with live totals, previews its PDF and accepts it: the opportunity is won', async () => {
+it('types a quote with live totals, previews its PDF and accepts it: the opportunity is won, a contract is drafted', async () => {
   const admin = await api.signup({ tenantName: 'Infogérance Moreau' });
   const call = (method: string, url: string, body?: unknown) => api.call(method, `/api/v1${url}`, { token: admin.token, ...(body !== undefined ? { body } : {}) });
   const client = (await call('POST', '/clients', { name: 'Pharmacie Girard', billingAddress: { line1: '2 rue Nationale', postalCode: '37000', city: 'Tours' } })).body;
@@ -44,6 +45,7 @@ it('types a quote with live totals, previews its PDF and accepts it: the opportu
   const opportunity = (await call('POST', '/opportunities', { clientId: client.id, title: 'Parc et formation', amountCents: 100_000 })).body;
   expect(opportunity.stageKind).toBe('open');
   let quoteId = '';
+  let contractId = '';
 
   await step(page, 'login', () => login(admin));
 
@@ -106,18 +108,57 @@ it('types a quote with live totals, previews its PDF and accepts it: the opportu
     await page.waitForSelector(tid('quote-pdf-dialog'), { state: 'detached' });
   });
 
-  await step(page, 'accept it: the opportunity is won', async () => {
+  await step(page, 'accept it with an hour-bank contract draft: the opportunity is won', async () => {
     await page.click(tid('quote-accept'));
-    await page.click('.q-dialog button:has-text("Accepter")');
+    await page.waitForSelector(tid('quote-accept-dialog'));
+    expect(await page.$(tid('quote-accept-renewal'))).toBeNull();
+    // The contract is opt-in: its fields appear with the checkbox.
+    expect(await page.$(tid('quote-accept-name'))).toBeNull();
+    await page.click(tid('quote-accept-contract'));
+    await page.waitForSelector(tid('quote-accept-name'));
+    expect(await unlabelledInputs(page)).toEqual([]);
+    expect(await page.inputValue(tid('quote-accept-name'))).toMatch(/^Contrat DEV-\d{4}-\d{4}$/);
+    expect(await page.$eval(tid('quote-accept-type-hour_bank'), (el) => el.closest('[role=radio]')?.getAttribute('aria-checked'))).toBe('true');
+    expect(plain(await page.textContent(tid('quote-accept-terms')))).toContain('1 035,18 € HT');
+    await page.fill(tid('quote-accept-name'), 'Banque d’heures Girard');
+    await screenshot(page, 'crm-quote-accept');
+    await page.click(tid('quote-accept-submit'));
+    await page.waitForSelector(tid('quote-accept-dialog'), { state: 'detached' });
     await page.waitForSelector(`${tid('quote-status')}:has-text("Accepté")`);
     await page.waitForSelector(`${tid('quote-opportunity-state')}:has-text("Gagnée")`);
+    await page.waitForSelector(`${tid('quote-contract-banner')}:has-text("Banque d’heures Girard")`);
     expect(await page.$(tid('quote-accept'))).toBeNull();
+    expect(await page.$(tid('quote-renewal-banner'))).toBeNull();
     const won = await call('GET', `/opportunities/${opportunity.id}`);
     expect(won.body.stageKind).toBe('won');
-    expect((await call('GET', `/quotes/${quoteId}`)).body.status).toBe('accepted');
+    const accepted = (await call('GET', `/quotes/${quoteId}`)).body;
+    expect(accepted).toMatchObject({ status: 'accepted', renewsContractId: null });
+    contractId = accepted.contractId;
+    const contract = (await call('GET', `/contracts/${contractId}`)).body;
+    expect(contract).toMatchObject({ clientId: client.id, type: 'hour_bank', status: 'draft', name: 'Banque d’heures Girard', quoteId, hourBank: { usualPackPriceCents: 103_518 } });
     await page.mouse.move(0, 0);
     await page.waitForSelector('.q-notification', { state: 'detached' });
     await screenshot(page, 'crm-quote');
+  });
+
+  await step(page, '"Ouvrir le contrat" opens the draft contract', async () => {
+    await page.click(tid('quote-contract-open'));
+    await page.waitForURL(`**/contracts/${contractId}`);
+    await page.waitForSelector(`${tid('contract-title')}:has-text("Banque d’heures Girard")`);
+    await page.waitForSelector(`${tid('contract-page')} ${tid('contract-status')}:has-text("Brouillon")`);
+    await page.waitForSelector(`${tid('contract-type')}:has-text("Banque d’heures")`);
+    expect(plain(await page.textContent(tid('contract-terms-summary')))).toContain('1 035,18 €');
+  });
+
+  await step(page, 'the client timeline shows the contract, its status and type, linked to it', async () => {
+    await page.goto(`${api.url}/crm/clients/${client.id}?tab=timeline`);
+    const row = page.locator(`${tid('timeline-row')}:has-text("Banque d’heures Girard")`);
+    await row.waitFor();
+    expect(plain(await row.textContent())).toContain('Contrat · Brouillon');
+    expect(plain(await row.textContent())).toContain('Banque d’heures');
+    expect(plain(await page.locator(`${tid('timeline-row')}:has-text("DEV-")`).textContent())).toContain('Devis · Accepté');
+    await row.locator(tid('timeline-link')).click();
+    await page.waitForURL(`**/contracts/${contractId}`);
   });
 
   await step(page, 'the quote is listed on the client record', async () => {

@@ -47,6 +47,9 @@ const KNOWN: { match: RegExp; key: string; path?: string; params?: (m: RegExpExe
   },
   { match: /ended contract cannot change|^the contract has ended/i, key: 'problems.contractEnded' },
   { match: /contract has no hour bank/i, key: 'problems.notHourBank' },
+  // Accepting a quote
+  { match: /renewal sells its pack on the contract it renews/i, key: 'problems.renewalNoContract', path: 'contract' },
+  { match: /renewed contract has ended/i, key: 'problems.renewedContractEnded' },
 ];
 
 export interface KnownProblem {
