@@ -212,7 +212,7 @@ it('a crossed threshold proposes a renewal; accepting it sells the pack on the s
 
   const quotes = (await call('GET', `/quotes?clientId=${clientId}`)).body.items;
   expect(quotes).toHaveLength(1);
-  expect(quotes[0]).toMatchObject({ status: 'draft', renewsContractId: id, totalExclTaxCents: 85_000 });
+  expect(quotes[0]).toMatchObject({ status: 'draft', renewsContractId: id, renewalPackMinutes: 600, totalExclTaxCents: 85_000 });
   expect(quotes[0].lines[0].description).toBe("Banque d'heures — pack de 10 h (Support)");
   expect((await call('POST', `/quotes/${quotes[0].id}/accept`, { contract: { type: 'hour_bank' } })).status).toBe(400);
 

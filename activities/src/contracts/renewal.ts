@@ -24,8 +24,10 @@ async function usualPack(tx: TenantTx, contract: Contract): Promise<{ minutes: n
  */
 export async function proposeRenewal(tx: TenantTx, tenantId: string, contract: Contract): Promise<string | null> {
   if (await contractsRepo.hasOpenRenewal(tx, contract.id)) return null;
+  // A tenant whose onboarding has not run yet still gets its default stages (idempotent).
+  await pipelineRepo.ensureDefaultStages(tx, tenantId);
   const stage = (await pipelineRepo.listStages(tx)).find((s) => s.kind === 'open');
-  if (!stage) return null; // a tenant without an open stage cannot hold opportunities
+  if (!stage) return null; // every open stage was deleted: nowhere to put the proposal
   const pack = await usualPack(tx, contract);
   const opportunityId = randomUUID();
   await pipelineRepo.insertOpportunity(tx, tenantId, opportunityId, stage.id, contract.currency, {

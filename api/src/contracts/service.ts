@@ -188,7 +188,7 @@ export function draftFromQuote(quote: Quote, choice: NonNullable<AcceptQuoteBody
  */
 export async function sellRenewal(ctx: Ctx, tx: TenantTx, quote: Quote, renewal: { contractId: string; packMinutes: number }): Promise<HourBlockView> {
   const contract = await contractOr404(tx, ctx.actor, renewal.contractId);
-  if (contract.status === 'ended') throw AppError.conflict('the renewed contract has ended; accept without renewal and draft a new contract');
+  if (contract.status === 'ended') throw AppError.conflict('the renewed contract has ended; decline this quote and propose a new contract');
   const minutes = Math.round(renewal.packMinutes * (quote.lines[0]?.quantity ?? 1));
   const block = await viaWorkflow(() =>
     buyBlock(ctx.deps.temporal, { tenantId: ctx.actor.tenantId, contractId: contract.id }, {

@@ -65,6 +65,7 @@ export const quoteSchema = z
     acceptedAt: z.iso.datetime().nullable(),
     contractId: z.uuid().nullable().meta({ description: 'the contract drafted when this quote was accepted' }),
     renewsContractId: z.uuid().nullable().meta({ description: 'a renewal proposal: accepting it sells the pack on this contract' }),
+    renewalPackMinutes: z.number().int().nullable().meta({ description: 'a renewal proposal: the pack size, times the first line’s quantity' }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

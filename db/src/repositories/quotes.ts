@@ -35,6 +35,7 @@ interface QuoteRow {
   accepted_at: Date | null;
   contract_id: string | null;
   renews_contract_id: string | null;
+  renewal_minutes: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -79,6 +80,7 @@ function toQuote(row: QuoteRow, lines: LineRow[]): Quote {
     acceptedAt: row.accepted_at?.toISOString() ?? null,
     contractId: row.contract_id,
     renewsContractId: row.renews_contract_id,
+    renewalPackMinutes: row.renewal_minutes,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -95,7 +97,7 @@ function selectQuotes(tx: TenantTx) {
     .leftJoin('contracts as k', function () {
       this.on('k.tenant_id', 'q.tenant_id').andOn('k.quote_id', 'q.id');
     })
-    .select('q.*', 'c.name as client_name', 'k.id as contract_id', 'o.renews_contract_id');
+    .select('q.*', 'c.name as client_name', 'k.id as contract_id', 'o.renews_contract_id', 'o.renewal_minutes');
 }
 
 async function linesOf(tx: TenantTx, quoteIds: string[]): Promise<Map<string, LineRow[]>> {
