@@ -22,5 +22,5 @@ export {
 } from './contracts/contract.workflow';
 export type { ContractWorkflowInput, ConsumeTimeRequest, BuyBlockRequest, AdjustRequest } from './contracts/contract.workflow';
 export * as ticketWorkflows from './tickets';
-export { ticketChangedSignal } from './tickets/ticket.workflow';
-export type { TicketChange, TicketWorkflowInput } from './tickets/ticket.workflow';
+export { ticketChangedSignal, ticketSlaQuery } from './tickets/ticket.workflow';
+export type { TicketChange, TicketWorkflowInput, TicketSlaView, TicketOutcome } from './tickets/ticket.workflow';

@@ -5,11 +5,12 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { createTenantActivities } from '@vigie/activities';
-import { createDb, tenantsRepo, withTenant, type Db } from '@vigie/db';
+import { createDb, slaRepo, tenantsRepo, withTenant, type Db } from '@vigie/db';
 import { bundlePath } from '../src/bundles';
 import { onboardingStepsQuery, tenantOnboardingWorkflow } from '../src/tenants/tenant-onboarding.workflow';
 import history from './histories/tenant-onboarding-v1.json';
 import historyV2 from './histories/tenant-onboarding-v2.json';
+import historyV3 from './histories/tenant-onboarding-v3.json';
 import { installQuietRuntime } from './support/runtime';
 
 /** Time-skipping tests on the Java test server, with the real activities on the test Postgres. */
@@ -57,11 +58,27 @@ it('creates default settings, marks the tenant onboarded, and is harmless when r
   }));
   expect(settings).toMatchObject({ locale: 'fr', currency: 'EUR', timezone: 'Europe/Paris' });
   expect(tenant.onboarded_at).toBeInstanceOf(Date);
+  const policies = await withTenant(db, tenantId, (tx) => slaRepo.listPolicies(tx));
+  expect(policies).toEqual([
+    expect.objectContaining({
+      name: 'Standard',
+      isDefault: true,
+      warningPercent: 75,
+      autoCloseDays: 7,
+      targets: {
+        critical: { firstResponseMinutes: 60, resolutionMinutes: 240 },
+        high: { firstResponseMinutes: 120, resolutionMinutes: 480 },
+        normal: { firstResponseMinutes: 240, resolutionMinutes: 960 },
+        low: { firstResponseMinutes: 480, resolutionMinutes: 2400 },
+      },
+    }),
+  ]);
 
   const again = await run((taskQueue) =>
     env.client.workflow.execute(tenantOnboardingWorkflow, { taskQueue, workflowId: `onboarding-again-${tenantId}`, args: [{ tenantId }] }),
   );
   expect(again).toEqual({ tenantId, settingsCreated: false });
+  expect(await withTenant(db, tenantId, (tx) => slaRepo.listPolicies(tx))).toHaveLength(1);
 });
 
 it('reports its completed steps through a query', async () => {
@@ -71,7 +88,7 @@ it('reports its completed steps through a query', async () => {
     await handle.result();
     return handle.query(onboardingStepsQuery);
   });
-  expect(steps).toEqual(['settings', 'pipeline', 'done']);
+  expect(steps).toEqual(['settings', 'pipeline', 'sla', 'done']);
 });
 
 it('fails fast, without retrying forever, for a tenant that does not exist', async () => {
@@ -87,7 +104,8 @@ it('fails fast, without retrying forever, for a tenant that does not exist', asy
 
 it.each([
   ['v1, recorded before the pipeline step existed (replays through patched())', history],
-  ['v2, with the pipeline step', historyV2],
+  ['v2, with the pipeline step (replays through the SLA policy patch)', historyV2],
+  ['v3, with the SLA policy step', historyV3],
 ])('replays a history recorded from a real run without non-determinism: %s', async (_name, recorded) => {
   await expect(
     Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath('tenants') } }, historyFromJSON(recorded)),

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { pipelineRepo, tenantsRepo, withTenant, type Db } from '@vigie/db';
+import { pipelineRepo, slaRepo, tenantsRepo, withTenant, type Db } from '@vigie/db';
 
 export interface TenantActivityDeps {
   db: Db;
@@ -22,6 +22,11 @@ export function createTenantActivities({ db }: TenantActivityDeps) {
 
     async createDefaultPipelineStages({ tenantId }: TenantInput): Promise<{ created: number }> {
       return withTenant(db, tenantId, async (tx) => ({ created: await pipelineRepo.ensureDefaultStages(tx, tenantId) }));
+    },
+
+    /** The standard SLA policy (business hours), unless the tenant already has a policy. */
+    async createDefaultSlaPolicy({ tenantId }: TenantInput): Promise<{ created: boolean }> {
+      return withTenant(db, tenantId, async (tx) => ({ created: await slaRepo.ensureDefaultPolicy(tx, tenantId) }));
     },
 
     async markTenantOnboarded({ tenantId }: TenantInput): Promise<void> {

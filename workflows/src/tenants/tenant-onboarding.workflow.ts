@@ -1,12 +1,12 @@
 import { defineQuery, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { TenantActivities, TenantInput } from '@vigie/activities';
 
-const { applyDefaultTenantSettings, createDefaultPipelineStages, markTenantOnboarded } = proxyActivities<TenantActivities>({
+const { applyDefaultTenantSettings, createDefaultPipelineStages, createDefaultSlaPolicy, markTenantOnboarded } = proxyActivities<TenantActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['TenantNotFound'] },
 });
 
-export const ONBOARDING_STEPS = ['settings', 'pipeline', 'done'] as const;
+export const ONBOARDING_STEPS = ['settings', 'pipeline', 'sla', 'done'] as const;
 export type OnboardingStep = (typeof ONBOARDING_STEPS)[number];
 
 export interface OnboardingResult {
@@ -31,6 +31,11 @@ export async function tenantOnboardingWorkflow(input: TenantInput): Promise<Onbo
   if (patched('default-pipeline-stages')) {
     await createDefaultPipelineStages(input);
     completed.push('pipeline');
+  }
+
+  if (patched('default-sla-policy')) {
+    await createDefaultSlaPolicy(input);
+    completed.push('sla');
   }
 
   await markTenantOnboarded(input);
