@@ -263,3 +263,17 @@ crossTenantFixtures.push(
     },
   },
 );
+
+crossTenantFixtures.push({
+  path: '/sla-policies/:id',
+  create: async (api, owner) => {
+    const targets = { firstResponseMinutes: 60, resolutionMinutes: 240 };
+    const res = await api.call('POST', '/api/v1/sla-policies', {
+      token: owner.token,
+      body: { name: 'Contrat or confidentiel', targets: { low: targets, normal: targets, high: targets, critical: targets } },
+    });
+    if (res.status !== 201) throw new Error(`fixture SLA policy: ${res.status} ${JSON.stringify(res.body)}`);
+    return { id: res.body.id };
+  },
+  validBody: { patch: { name: 'Hijacked' } },
+});
