@@ -24,6 +24,7 @@ export type { StoredConsumption, NewBlock } from './repositories/contracts';
 export * as ticketsRepo from './repositories/tickets';
 export type { NewTicket, NewTicketEvent, TicketColumns } from './repositories/tickets';
 export * as ticketNoticesRepo from './repositories/ticket-notices';
+export * as ticketMailTemplatesRepo from './repositories/ticket-mail-templates';
 export type { OpenTicket } from './repositories/tickets';
 export * as timeEntriesRepo from './repositories/time-entries';
 export * as slaRepo from './repositories/sla';

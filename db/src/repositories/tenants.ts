@@ -10,6 +10,7 @@ interface SettingsRow {
   locale: TenantSettings['locale'];
   currency: string;
   timezone: string;
+  support_email: string | null;
   updated_at: Date;
 }
 
@@ -33,6 +34,7 @@ function toSettings(row: SettingsRow): TenantSettings {
     locale: row.locale,
     currency: row.currency,
     timezone: row.timezone,
+    supportEmail: row.support_email,
     updatedAt: row.updated_at.toISOString(),
   };
 }
@@ -87,6 +89,7 @@ export async function updateTenantSettings(
       locale: patch.locale ?? current.locale,
       currency: patch.currency ?? current.currency,
       timezone: patch.timezone ?? current.timezone,
+      support_email: patch.supportEmail !== undefined ? patch.supportEmail : current.supportEmail,
       updated_at: tx.fn.now(),
     });
   return (await getTenantSettings(tx, current.tenantId))!;
