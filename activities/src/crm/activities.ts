@@ -134,7 +134,8 @@ export function createCrmActivities({ db, mailer, storage }: CrmActivityDeps) {
         if (!email) throw ApplicationFailure.nonRetryable(`e-mail ${emailId} not found`, 'EmailNotFound');
         if (email.status === 'sent') return 'already-sent' as const;
         try {
-          const messageId = await mailer.send({ to: email.to, subject: email.subject, text: email.text });
+          const { to, subject, text, messageId: ownId, inReplyTo, references, replyTo } = email;
+          const messageId = await mailer.send({ to, subject, text, messageId: ownId, inReplyTo, references, replyTo });
           await outboxRepo.markEmailSent(tx, emailId, messageId);
           return 'sent' as const;
         } catch (err) {

@@ -4,6 +4,12 @@ export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
+  /** Our own Message-ID (angle brackets included); absent → the mailer makes one. */
+  messageId?: string | null;
+  /** Threading: the Message-ID this mail answers, and the conversation's IDs separated by spaces. */
+  inReplyTo?: string | null;
+  references?: string | null;
+  replyTo?: string | null;
 }
 
 /** Sends one e-mail; returns the server's message id. Throws on failure (the activity retries). */
@@ -23,7 +29,16 @@ export function createMailer(smtpUrl: string | undefined, from: string): Mailer 
   return {
     enabled: true,
     async send(mail) {
-      const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
+      const info = await transport.sendMail({
+        from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        ...(mail.messageId ? { messageId: mail.messageId } : {}),
+        ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
+        ...(mail.references ? { references: mail.references.split(/\s+/) } : {}),
+        ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
+      });
       return String(info.messageId);
     },
   };
