@@ -1,5 +1,5 @@
 import { AppError, ROLES, STAFF_ROLES, tenantBrandingSchema, tenantSettingsSchema, updateTenantSettingsBodySchema } from '@vigie/core';
-import { tenantsRepo } from '@vigie/db';
+import { isUniqueViolation, tenantsRepo, ticketMailTemplatesRepo } from '@vigie/db';
 import { BinaryResponse, route, type AnyRoute } from '../http/route';
 
 export const tenantRoutes: AnyRoute[] = [
@@ -22,7 +22,7 @@ export const tenantRoutes: AnyRoute[] = [
     method: 'get',
     path: '/settings',
     tag: 'settings',
-    summary: 'Tenant settings: legal identity, branding, locale, currency, time zone',
+    summary: 'Tenant settings: legal identity, branding, locale, currency, time zone, support address',
     auth: STAFF_ROLES,
     response: tenantSettingsSchema,
     handler: ({ tx, actor }) =>
@@ -38,7 +38,7 @@ export const tenantRoutes: AnyRoute[] = [
     method: 'patch',
     path: '/settings',
     tag: 'settings',
-    summary: 'Update tenant settings',
+    summary: 'Update tenant settings (supportEmail: the address clients write to for tickets; 409 if another organisation uses it)',
     auth: ['admin'],
     body: updateTenantSettingsBodySchema,
     response: tenantSettingsSchema,
@@ -47,7 +47,13 @@ export const tenantRoutes: AnyRoute[] = [
         await tenantsRepo.ensureTenantSettings(t, actor.tenantId);
         const before = await tenantsRepo.getTenantSettings(t, actor.tenantId);
         if (!before) throw AppError.notFound('tenant');
-        const after = await tenantsRepo.updateTenantSettings(t, before, body);
+        // One tenant per support address: inbound mail finds its tenant by it.
+        const taken = 'this support address is used by another organisation';
+        const owner = body.supportEmail ? await ticketMailTemplatesRepo.findTenantBySupportAddress(t, body.supportEmail) : undefined;
+        if (owner && owner !== actor.tenantId) throw AppError.conflict(taken);
+        const after = await tenantsRepo.updateTenantSettings(t, before, body).catch((err: unknown) => {
+          throw isUniqueViolation(err) ? AppError.conflict(taken) : err;
+        });
         await audit(t, {
           action: 'settings.update',
           entity: 'tenant',
