@@ -1,7 +1,10 @@
 import fs from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
 import { AckPolicy, RetentionPolicy, connect, credsAuthenticator, type NatsConnection } from 'nats';
 import pino from 'pino';
 import { loadConfig } from '@vigie/core';
+import { createDb, createStorage } from '@vigie/db';
+import { startInboundMailServer, type InboundMailServer } from './mail/server';
 
 const config = loadConfig(process.env);
 const log = pino({ level: config.LOG_LEVEL, base: { process: 'ingest' } });
@@ -31,11 +34,35 @@ async function ensureStream(nc: NatsConnection): Promise<void> {
   }
 }
 
+/** The address part of MAIL_FROM ("Vigie <no-reply@vigie.local>" → no-reply@vigie.local). */
+const addressOf = (from: string) => (/<([^<>]+)>/.exec(from)?.[1] ?? from).trim().toLowerCase();
+
 /**
  * Telemetry consumer. For now it only acknowledges what agents send (the RMM issue stores it in
- * Postgres in batches and evaluates alerts); replicas share the durable consumer.
+ * Postgres in batches and evaluates alerts); replicas share the durable consumer. It also runs the
+ * tickets-by-e-mail SMTP server (INBOUND_SMTP_HOST:INBOUND_SMTP_PORT, 0 = off).
  */
 async function main(): Promise<void> {
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX, config.DATABASE_TIMEOUT_MS, { warn: (m) => log.warn(m), error: (m) => log.error(m) });
+  // Lazy: ingest boots even if Temporal is still starting; calls wait for it.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  let mail: InboundMailServer | undefined;
+  if (config.INBOUND_SMTP_PORT !== 0) {
+    mail = await startInboundMailServer({
+      db,
+      temporal,
+      storage: createStorage(config),
+      log: log.child({ component: 'mail' }),
+      maxAttachmentBytes: config.DOCUMENT_MAX_BYTES,
+      // One attachment at the limit, base64-encoded (4/3), and the text around it.
+      maxMessageBytes: Math.ceil(config.DOCUMENT_MAX_BYTES * 1.4) + 1024 * 1024,
+      ownAddresses: [addressOf(config.MAIL_FROM)],
+      host: config.INBOUND_SMTP_HOST,
+      port: config.INBOUND_SMTP_PORT,
+    });
+    log.info({ host: config.INBOUND_SMTP_HOST, port: mail.port }, 'ingest receiving ticket mail (SMTP)');
+  }
   const nc = await connect({
     servers: config.NATS_URL,
     name: 'vigie-ingest',
@@ -57,6 +84,9 @@ async function main(): Promise<void> {
     msg.ack();
   }
   await nc.closed();
+  await mail?.close();
+  await connection.close().catch(() => {});
+  await db.destroy();
   log.info({ seen }, 'ingest stopped');
 }
 
