@@ -111,6 +111,7 @@ async function main(): Promise<void> {
     Web app      ${apiUrl}
     API docs     ${apiUrl}/api/docs
     Temporal UI  http://127.0.0.1:${PORTS.temporalUi}
+    Ticket mail  ${process.env.INBOUND_SMTP_PORT === '0' ? 'off (INBOUND_SMTP_PORT=0)' : `smtp://${process.env.INBOUND_SMTP_HOST ?? '127.0.0.1'}:${process.env.INBOUND_SMTP_PORT ?? 2525} (mail to a tenant's support address)`}
 
     Demo login   ${DEMO_EMAIL}
     Password     ${password}
