@@ -3,7 +3,7 @@ import { connect, credsAuthenticator, type NatsConnection } from 'nats';
 import fs from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Config } from '@vigie/core';
-import { createDb, LocalDiskStorage, type Db, type DocumentStorage } from '@vigie/db';
+import { createDb, createStorage, type Db, type DocumentStorage } from '@vigie/db';
 
 /** Everything the HTTP layer needs from the outside world, wired once at boot and closed at shutdown. */
 export interface AppDeps {
@@ -48,7 +48,7 @@ export async function createDeps(config: Config, log = pino({ level: config.LOG_
     db,
     temporal,
     nats: () => nc,
-    storage: new LocalDiskStorage(config.STORAGE_DIR),
+    storage: createStorage(config),
     log,
     async close() {
       closed = true;

@@ -11,6 +11,7 @@ mkdir -p "$BIN"
 TEMPORAL_CLI_VERSION=1.5.1
 NATS_SERVER_VERSION=2.15.2
 TEMPORAL_TEST_SERVER_VERSION=1.38.0
+GOFAKES3_VERSION=1.2.0
 
 say() { echo "[tools] $*"; }
 
@@ -31,7 +32,7 @@ pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; 
 # PostgreSQL: Debian's server package; we only use its binaries (our own clusters under .data/).
 if [ -z "$(pg_bindir)" ] || [ ! -x "$(pg_bindir)/initdb" ]; then apt_install postgresql; fi
 
-# Go toolchain for the two Go-built servers.
+# Go toolchain for the Go-built servers.
 if ! command -v go >/dev/null; then apt_install golang-go; fi
 
 go_build() { # binary, module@version, ldflags
@@ -68,6 +69,8 @@ if [ "${VIGIE_TOOLS_TEST:-0}" = 1 ]; then
       dependency:copy-dependencies -DoutputDirectory="$TTS/lib" -DincludeScope=runtime
     touch "$TTS/.complete-$TEMPORAL_TEST_SERVER_VERSION"
   fi
+  # S3-compatible server for the S3 document storage tests (seconds to build).
+  go_build gofakes3 "github.com/johannesboyne/gofakes3/cmd/gofakes3@v$GOFAKES3_VERSION" ""
   # Browser for the web tests; pdftotext reads rendered PDFs back in tests.
   command -v chromium >/dev/null || apt_install chromium
   command -v pdftotext >/dev/null || apt_install poppler-utils

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import pino from 'pino';
 import { TASK_QUEUES, loadConfig, type Domain } from '@vigie/core';
-import { createDb, LocalDiskStorage, type Db } from '@vigie/db';
+import { createDb, createStorage, type Db } from '@vigie/db';
 import { createContractActivities, createCrmActivities, createMailer, createTenantActivities, createTicketActivities } from '@vigie/activities';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { sweepOnboarding } from './onboarding-sweep';
@@ -19,7 +19,7 @@ function activitiesFor(domain: Domain, db: Db): object {
       return createCrmActivities({
         db,
         mailer: createMailer(config.SMTP_URL, config.MAIL_FROM),
-        storage: new LocalDiskStorage(config.STORAGE_DIR),
+        storage: createStorage(config),
       });
     case 'contracts':
       return createContractActivities({ db });

@@ -1,7 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { TASK_QUEUES, type Domain } from '@vigie/core';
+import { TASK_QUEUES, loadConfig, type Domain } from '@vigie/core';
 import { createContractActivities, createCrmActivities, createMailer, createTenantActivities, createTicketActivities } from '@vigie/activities';
-import { createDb, LocalDiskStorage, type Db } from '@vigie/db';
+import { createDb, createStorage, type Db } from '@vigie/db';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { installQuietRuntime } from '../../../workflows/test/support/runtime';
 
@@ -10,7 +10,7 @@ function activitiesFor(domain: Domain, db: Db): object {
     case 'tenants':
       return createTenantActivities({ db });
     case 'crm':
-      return createCrmActivities({ db, mailer: createMailer(undefined, 'Vigie <test@vigie.test>'), storage: new LocalDiskStorage(process.env.STORAGE_DIR!) });
+      return createCrmActivities({ db, mailer: createMailer(undefined, 'Vigie <test@vigie.test>'), storage: createStorage(loadConfig(process.env)) });
     case 'contracts':
       return createContractActivities({ db });
     case 'tickets':
