@@ -56,3 +56,17 @@ it('answers 503 while Postgres is down and recovers when it returns', async () =
   expect(back.status).toBe(200);
   expect((await api.call('GET', '/readyz')).status).toBe(200);
 });
+
+it('is not ready while its S3 bucket cannot be reached', async () => {
+  const s3 = await startTestApi(
+    testConfig({ STORAGE_BACKEND: 's3', S3_ENDPOINT: `http://127.0.0.1:${await freePort()}`, S3_BUCKET: 'absent', S3_ACCESS_KEY_ID: 'key', S3_SECRET_ACCESS_KEY: 'secret' }),
+  );
+  try {
+    const res = await s3.call('GET', '/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body.checks.storage.ok).toBe(false);
+    expect(res.body.checks.postgres.ok).toBe(true);
+  } finally {
+    await s3.close();
+  }
+});

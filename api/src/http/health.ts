@@ -25,7 +25,7 @@ export function mountHealth(router: Router, deps: AppDeps): void {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const [postgres, nats, temporal] = await Promise.all([
+    const [postgres, nats, temporal, storage] = await Promise.all([
       check(() => deps.db.raw('select 1')),
       check(async () => {
         const nc = deps.nats();
@@ -33,8 +33,10 @@ export function mountHealth(router: Router, deps: AppDeps): void {
         await nc.rtt();
       }),
       check(() => deps.temporal.workflowService.getSystemInfo({})),
+      // Local disk has nothing to ask; an S3 bucket answers a HEAD.
+      check(async () => deps.storage.check?.()),
     ]);
-    const ready = postgres.ok && nats.ok && temporal.ok;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, nats, temporal } });
+    const ready = postgres.ok && nats.ok && temporal.ok && storage.ok;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, nats, temporal, storage } });
   });
 }
