@@ -36,6 +36,8 @@ export function useFormat() {
     hours: (minutes: unknown, signed = false) => (typeof minutes === 'number' && Number.isFinite(minutes) ? formatHours(minutes, locale.value, signed) : ''),
     date: (iso: unknown) => format(iso, { dateStyle: 'medium' }),
     dateTime: (iso: unknown) => format(iso, { dateStyle: 'short', timeStyle: 'medium' }),
+    /** Date and time to the minute (deadlines): "12/03/2026 14:30". */
+    dateTimeShort: (iso: unknown) => format(iso, { dateStyle: 'short', timeStyle: 'short' }),
     /** A calendar day (YYYY-MM-DD) is the same day everywhere: formatted in UTC, never shifted by a zone. */
     day: (ymd: unknown) => (typeof ymd === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(ymd) ? format(`${ymd}T12:00:00Z`, { dateStyle: 'medium', timeZone: 'UTC' }) : ''),
     /** A month (YYYY-MM), short: "janv. 2027". */

@@ -65,3 +65,22 @@ export function formatDecimalHours(minutes: number, locale: string): string {
   const value = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(Math.abs(minutes) / 60);
   return `${minutes < 0 ? '\u2212' : ''}${value} h`;
 }
+
+/**
+ * A duration of work as typed in a time entry: hours as parseHoursToMinutes reads them ("1 h 30", "1,5",
+ * "2"), or minutes with their unit ("90 min", "45 mn", "45m"). NaN when unreadable or not positive.
+ */
+export function parseDurationToMinutes(text: string): number {
+  const compact = text.trim().replace(/[\s\u00a0\u202f]/g, '').toLowerCase();
+  const minutesOnly = /^(\d{1,5})(?:min|mn|m)$/.exec(compact);
+  const minutes = minutesOnly ? Number(minutesOnly[1]) : parseHoursToMinutes(compact);
+  return Number.isFinite(minutes) && minutes > 0 ? minutes : Number.NaN;
+}
+
+/** An elapsed time as a clock: "0:07:42", "1:30:05". */
+export function formatClock(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
