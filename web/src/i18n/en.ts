@@ -1,4 +1,5 @@
 import type { MessageSchema } from './fr';
+import ticketsEn from './tickets.en';
 
 /** English: same keys as fr.ts (checked by the type). */
 const en: MessageSchema = {
@@ -28,6 +29,8 @@ const en: MessageSchema = {
     crmReminders: 'My reminders',
     contracts: 'Contracts',
     tickets: 'Tickets',
+    ticketsList: 'Tickets',
+    ticketApprovals: 'Approvals',
     planning: 'Planning',
     billing: 'Billing',
     assets: 'Assets',
@@ -738,6 +741,7 @@ const en: MessageSchema = {
       empty: 'No movements yet.',
     },
   },
+  tickets: ticketsEn,
   reminders: {
     mine: 'My reminders',
     create: 'New reminder',

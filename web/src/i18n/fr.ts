@@ -2,6 +2,8 @@
  * French, the reference language: en.ts must have the same keys (its type is derived from this file).
  * vue-i18n syntax: `{name}` is a placeholder; avoid a bare at-sign or pipe in texts (link and plural syntax).
  */
+import ticketsFr from './tickets.fr';
+
 const fr = {
   app: { name: 'Vigie', skipToContent: 'Aller au contenu' },
   common: {
@@ -29,6 +31,8 @@ const fr = {
     crmReminders: 'Mes rappels',
     contracts: 'Contrats',
     tickets: 'Tickets',
+    ticketsList: 'Tickets',
+    ticketApprovals: 'Approbations',
     planning: 'Planning',
     billing: 'Facturation',
     assets: 'Parc',
@@ -739,6 +743,7 @@ const fr = {
       empty: 'Aucun mouvement pour l’instant.',
     },
   },
+  tickets: ticketsFr,
   reminders: {
     mine: 'Mes rappels',
     create: 'Nouveau rappel',

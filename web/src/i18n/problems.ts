@@ -50,6 +50,39 @@ const KNOWN: { match: RegExp; key: string; path?: string; params?: (m: RegExpExe
   // Accepting a quote
   { match: /renewal sells its pack on the contract it renews/i, key: 'problems.renewalNoContract', path: 'contract' },
   { match: /renewed contract has ended/i, key: 'problems.renewedContractEnded' },
+  // Tickets
+  { match: /client user chooses only the subject/i, key: 'tickets.problems.portalFields' },
+  { match: /^clientId: unknown client/i, key: 'tickets.problems.unknownClient', path: 'clientId' },
+  { match: /^contactId: not a contact of this client/i, key: 'tickets.problems.notClientContact', path: 'contactId' },
+  { match: /^contractId: not a contract of this client/i, key: 'tickets.problems.notClientContract', path: 'contractId' },
+  { match: /^contractId: this contract has ended/i, key: 'tickets.problems.contractEnded', path: 'contractId' },
+  { match: /closed ticket cannot change/i, key: 'tickets.problems.closedTicket' },
+  { match: /only a ticket in triage can move/i, key: 'tickets.problems.triageOnly', path: 'clientId' },
+  { match: /^(assigneeId|technicianId): unknown staff user|technicianId is not an active staff user/i, key: 'tickets.problems.unknownStaff', path: 'assigneeId' },
+  {
+    match: /^a (open|in_progress|waiting|resolved|closed) ticket cannot become (open|in_progress|waiting|resolved|closed)/i,
+    key: 'tickets.problems.transition',
+    params: (m) => ({ from: i18n.global.t(`tickets.status.${m[1]!}`), to: i18n.global.t(`tickets.status.${m[2]!}`) }),
+  },
+  { match: /resolution note is required/i, key: 'tickets.problems.noteRequired', path: 'note' },
+  { match: /client user may only reopen/i, key: 'tickets.problems.clientReopenOnly' },
+  { match: /closed ticket takes no more replies/i, key: 'tickets.problems.closedNoReply' },
+  { match: /client user writes public replies only/i, key: 'tickets.problems.clientPublicOnly' },
+  { match: /closed ticket takes no more attachments/i, key: 'tickets.problems.closedNoAttachment' },
+  { match: /already have a view with this name/i, key: 'tickets.problems.viewNameTaken', path: 'name' },
+  // Time entries and the timer
+  { match: /^ticket (\S+) is closed; no more time/i, key: 'tickets.problems.closedNoTime', params: (m) => ({ number: m[1]! }) },
+  { match: /technician records their own time only/i, key: 'tickets.problems.ownTimeOnly' },
+  {
+    match: /^the entry is (?:already )?(pending|approved|rejected)/i,
+    key: 'tickets.problems.entryDecided',
+    params: (m) => ({ status: i18n.global.t(`tickets.timeline.timeState.${m[1]!}`) }),
+  },
+  { match: /^no timer is running/i, key: 'tickets.problems.noTimer' },
+  { match: /timer is already running on ticket (\S+?);/i, key: 'tickets.problems.timerRunning', params: (m) => ({ number: m[1]! }) },
+  { match: /timer was just started elsewhere/i, key: 'tickets.problems.timerRace' },
+  { match: /^the hour bank refused: (.+)$/i, key: 'tickets.problems.hourBankRefused', params: (m) => ({ reason: m[1]! }) },
+  { match: /already invoiced; issue a credit note/i, key: 'tickets.problems.alreadyInvoiced' },
 ];
 
 export interface KnownProblem {

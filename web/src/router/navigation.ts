@@ -20,6 +20,8 @@ export interface NavChild {
   testKey: string;
   icon: string;
   path: string;
+  /** Narrower than the module's (Tickets → Approbations is for managers); absent: the module's roles. */
+  roles?: readonly Role[];
 }
 
 export interface NavEntry {
@@ -55,7 +57,17 @@ export const STAFF_NAV: readonly NavEntry[] = [
     ],
   },
   { key: 'contracts', icon: 'description', path: '/contracts', roles: STAFF_ROLES },
-  { key: 'tickets', icon: 'confirmation_number', path: '/tickets', roles: STAFF_ROLES },
+  {
+    key: 'tickets',
+    icon: 'confirmation_number',
+    path: '/tickets',
+    section: '/tickets',
+    roles: STAFF_ROLES,
+    children: [
+      { key: 'ticketsList', testKey: 'tickets-list', icon: 'list', path: '/tickets' },
+      { key: 'ticketApprovals', testKey: 'ticket-approvals', icon: 'fact_check', path: '/tickets/approvals', roles: FINANCE },
+    ],
+  },
   { key: 'planning', icon: 'event', path: '/planning', roles: STAFF_ROLES },
   { key: 'billing', icon: 'receipt_long', path: '/billing', roles: FINANCE },
   { key: 'assets', icon: 'devices', path: '/assets', roles: STAFF_ROLES },
@@ -65,12 +77,17 @@ export const STAFF_NAV: readonly NavEntry[] = [
   { key: 'audit', icon: 'history', path: '/audit', roles: ADMIN, admin: true },
 ];
 
+/** The entries a role sees, each with the children it sees. */
 export function navFor(role: Role | null): NavEntry[] {
-  return role ? STAFF_NAV.filter((entry) => entry.roles.includes(role)) : [];
+  if (!role) return [];
+  return STAFF_NAV.filter((entry) => entry.roles.includes(role)).map((entry) =>
+    entry.children ? { ...entry, children: entry.children.filter((child) => !child.roles || child.roles.includes(role)) } : entry,
+  );
 }
 
-export function rolesOf(key: NavKey): readonly Role[] {
-  return STAFF_NAV.find((entry) => entry.key === key)!.roles;
+export function rolesOf(key: NavKey, childKey?: string): readonly Role[] {
+  const entry = STAFF_NAV.find((e) => e.key === key)!;
+  return (childKey && entry.children?.find((c) => c.key === childKey)?.roles) || entry.roles;
 }
 
 export interface PortalEntry {

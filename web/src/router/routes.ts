@@ -8,7 +8,7 @@ const AuthLayout = () => import('@/layouts/AuthLayout.vue');
 const PlaceholderPage = () => import('@/pages/PlaceholderPage.vue');
 
 /** Modules still to come: each has its route and roles now, and an empty state saying what will be there. */
-const FUTURE_MODULES: NavKey[] = ['tickets', 'planning', 'billing', 'assets', 'playbooks'];
+const FUTURE_MODULES: NavKey[] = ['planning', 'billing', 'assets', 'playbooks'];
 
 const modulePage = ({ key, icon, roles }: NavEntry): RouteRecordRaw => ({
   path: key,
@@ -55,8 +55,25 @@ const contractRoutes: RouteRecordRaw = {
   ],
 };
 
+/** Tickets: the list, time approval (managers), then one ticket (timeline, SLA, time). */
+const ticketRoutes: RouteRecordRaw = {
+  path: 'tickets',
+  meta: { roles: rolesOf('tickets') },
+  children: [
+    { path: '', name: 'tickets', component: () => import('@/pages/TicketsPage.vue'), meta: { titleKey: 'nav.tickets' } },
+    {
+      path: 'approvals',
+      name: 'ticket-approvals',
+      component: () => import('@/pages/TicketApprovalsPage.vue'),
+      meta: { roles: rolesOf('tickets', 'ticketApprovals'), titleKey: 'nav.ticketApprovals' },
+    },
+    { path: ':id', name: 'ticket', component: () => import('@/pages/TicketPage.vue'), props: true, meta: { titleKey: 'nav.tickets' } },
+  ],
+};
+
 /** The portal pages built so far; the others still say what will be there. */
 const PORTAL_PAGES: Partial<Record<PortalEntry['key'], () => Promise<unknown>>> = {
+  tickets: () => import('@/pages/PortalTicketsPage.vue'),
   hours: () => import('@/pages/PortalHoursPage.vue'),
 };
 
@@ -85,6 +102,7 @@ export const routes: RouteRecordRaw[] = [
       { path: '', name: 'dashboard', component: () => import('@/pages/DashboardPage.vue'), meta: { titleKey: 'nav.dashboard' } },
       crmRoutes,
       contractRoutes,
+      ticketRoutes,
       ...STAFF_NAV.filter((entry) => FUTURE_MODULES.includes(entry.key)).map(modulePage),
       { path: 'settings', name: 'settings', component: () => import('@/pages/SettingsPage.vue'), meta: { roles: rolesOf('settings'), titleKey: 'nav.settings' } },
       { path: 'users', name: 'users', component: () => import('@/pages/UsersPage.vue'), meta: { roles: rolesOf('users'), titleKey: 'nav.users' } },
@@ -110,6 +128,7 @@ export const routes: RouteRecordRaw[] = [
               meta: { titleKey: `portal.${key}` },
             };
       }),
+      { path: 'tickets/:id', name: 'portal-ticket', component: () => import('@/pages/PortalTicketPage.vue'), props: true, meta: { titleKey: 'portal.tickets' } },
       // The portal's contracts are its hour banks: the former address leads there.
       { path: 'contracts', redirect: { name: 'portal-hours' } },
     ],
