@@ -1,5 +1,6 @@
 import type { MessageSchema } from './fr';
 import ticketsEn from './tickets.en';
+import supportSettingsEn from './support-settings.en';
 
 /** English: same keys as fr.ts (checked by the type). */
 const en: MessageSchema = {
@@ -37,6 +38,7 @@ const en: MessageSchema = {
     playbooks: 'Playbooks',
     settingsSection: 'Settings',
     settings: 'Company and branding',
+    support: 'Support and SLA',
     users: 'Users',
     audit: 'Audit log',
   },
@@ -742,6 +744,7 @@ const en: MessageSchema = {
     },
   },
   tickets: ticketsEn,
+  supportSettings: supportSettingsEn,
   reminders: {
     mine: 'My reminders',
     create: 'New reminder',

@@ -3,6 +3,7 @@
  * vue-i18n syntax: `{name}` is a placeholder; avoid a bare at-sign or pipe in texts (link and plural syntax).
  */
 import ticketsFr from './tickets.fr';
+import supportSettingsFr from './support-settings.fr';
 
 const fr = {
   app: { name: 'Vigie', skipToContent: 'Aller au contenu' },
@@ -39,6 +40,7 @@ const fr = {
     playbooks: 'Playbooks',
     settingsSection: 'Paramètres',
     settings: 'Société et marque',
+    support: 'Support et SLA',
     users: 'Utilisateurs',
     audit: 'Journal d’audit',
   },
@@ -744,6 +746,7 @@ const fr = {
     },
   },
   tickets: ticketsFr,
+  supportSettings: supportSettingsFr,
   reminders: {
     mine: 'Mes rappels',
     create: 'Nouveau rappel',

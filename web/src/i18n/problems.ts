@@ -83,6 +83,9 @@ const KNOWN: { match: RegExp; key: string; path?: string; params?: (m: RegExpExe
   { match: /timer was just started elsewhere/i, key: 'tickets.problems.timerRace' },
   { match: /^the hour bank refused: (.+)$/i, key: 'tickets.problems.hourBankRefused', params: (m) => ({ reason: m[1]! }) },
   { match: /already invoiced; issue a credit note/i, key: 'tickets.problems.alreadyInvoiced' },
+  // Support settings
+  { match: /support address is used by another organisation/i, key: 'supportSettings.problems.addressTaken', path: 'supportEmail' },
+  { match: /always has one default SLA policy/i, key: 'supportSettings.problems.defaultRequired', path: 'isDefault' },
 ];
 
 export interface KnownProblem {

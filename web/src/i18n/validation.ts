@@ -25,6 +25,7 @@ const KNOWN_RULES: { match: RegExp; key: string; params?: (m: RegExpExecArray) =
   { match: /^same (\w+) as row (\d+)$/i, key: 'validation.rules.sameAsRow', params: (m) => ({ field: m[1]!, row: m[2]! }) },
   { match: /^must be in the future$/i, key: 'validation.rules.future' },
   { match: /^must not be before the start$/i, key: 'validation.rules.endBeforeStart' },
+  { match: /^unknown placeholder (.+); allowed:/i, key: 'supportSettings.problems.unknownPlaceholder', params: (m) => ({ names: m[1]! }) },
   // Zod's own wording, as the API sends it in the CSV import report (no issue code there).
   { match: /^Too small: expected string to have >=1 characters?$/i, key: 'validation.required' },
   { match: /^Invalid input: expected \w+, received undefined$/i, key: 'validation.required' },

@@ -10,6 +10,7 @@ export type NavKey =
   | 'assets'
   | 'playbooks'
   | 'settings'
+  | 'support'
   | 'users'
   | 'audit';
 
@@ -73,6 +74,8 @@ export const STAFF_NAV: readonly NavEntry[] = [
   { key: 'assets', icon: 'devices', path: '/assets', roles: STAFF_ROLES },
   { key: 'playbooks', icon: 'terminal', path: '/playbooks', roles: STAFF_ROLES },
   { key: 'settings', icon: 'tune', path: '/settings', roles: ADMIN, admin: true },
+  // Every staff role reads the SLA policies and business hours (they explain the SLA clocks); admins change them.
+  { key: 'support', icon: 'support_agent', path: '/settings/support', roles: STAFF_ROLES, admin: true },
   { key: 'users', icon: 'group', path: '/users', roles: ADMIN, admin: true },
   { key: 'audit', icon: 'history', path: '/audit', roles: ADMIN, admin: true },
 ];

@@ -105,6 +105,12 @@ export const routes: RouteRecordRaw[] = [
       ticketRoutes,
       ...STAFF_NAV.filter((entry) => FUTURE_MODULES.includes(entry.key)).map(modulePage),
       { path: 'settings', name: 'settings', component: () => import('@/pages/SettingsPage.vue'), meta: { roles: rolesOf('settings'), titleKey: 'nav.settings' } },
+      {
+        path: 'settings/support',
+        name: 'settings-support',
+        component: () => import('@/pages/SupportSettingsPage.vue'),
+        meta: { roles: rolesOf('support'), titleKey: 'nav.support' },
+      },
       { path: 'users', name: 'users', component: () => import('@/pages/UsersPage.vue'), meta: { roles: rolesOf('users'), titleKey: 'nav.users' } },
       { path: 'audit', name: 'audit', component: () => import('@/pages/AuditLogPage.vue'), meta: { roles: rolesOf('audit'), titleKey: 'nav.audit' } },
       { path: 'forbidden', name: 'forbidden', component: () => import('@/pages/ForbiddenPage.vue'), meta: { titleKey: 'forbidden.title' } },
