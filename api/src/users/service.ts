@@ -53,6 +53,7 @@ export async function updateUser(ctx: Ctx, id: string, body: UpdateUserBody): Pr
       ...(body.role !== undefined ? { role: body.role } : {}),
       ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
       ...(body.locale !== undefined ? { locale: body.locale } : {}),
+      ...(body.costRateCents !== undefined ? { cost_rate_cents: body.costRateCents } : {}),
       ...(passwordHash ? { password_hash: passwordHash } : {}),
     });
     // A disabled account or a new password ends every session at once.
@@ -84,5 +85,5 @@ async function assertAnotherAdmin(tx: TenantTx): Promise<void> {
 }
 
 function summary(user: User): Record<string, unknown> {
-  return { email: user.email, name: user.name, role: user.role, disabled: user.disabled, clientId: user.clientId };
+  return { email: user.email, name: user.name, role: user.role, disabled: user.disabled, clientId: user.clientId, costRateCents: user.costRateCents };
 }

@@ -46,6 +46,7 @@ const clientFields = {
   billingAddress: addressSchema.optional(),
   tags: tagsSchema.optional(),
   notes: z.string().max(10_000).optional(),
+  hourlyRateCents: z.number().int().min(0).max(1e10).nullable().optional().meta({ description: 'hourly rate for time outside any contract, in cents; null: the tenant default' }),
 };
 
 /** SIRET begins with the SIREN; a French VAT number ends with it. Checked only between valid values. */
@@ -82,6 +83,7 @@ export const clientSchema = z
     billingAddress: addressSchema,
     tags: z.array(z.string()),
     notes: z.string(),
+    hourlyRateCents: z.number().int().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

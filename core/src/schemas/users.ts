@@ -12,6 +12,7 @@ export const userSchema = z
     clientId: z.uuid().nullable(),
     disabled: z.boolean(),
     locale: z.enum(['fr', 'en']).nullable(),
+    costRateCents: z.number().int().nullable().meta({ description: 'what an hour of this person costs, in cents (values approved time); null: not set' }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -41,6 +42,7 @@ export const updateUserBodySchema = z
     disabled: z.boolean().optional(),
     locale: z.enum(['fr', 'en']).nullable().optional(),
     password: passwordSchema.optional(),
+    costRateCents: z.number().int().min(0).max(1e8).nullable().optional().meta({ description: 'cost of an hour, in cents' }),
   })
   .meta({ id: 'UpdateUserBody' });
 export type UpdateUserBody = z.infer<typeof updateUserBodySchema>;

@@ -38,6 +38,7 @@ interface ClientRow {
   billing_address: Partial<Address>;
   tags: string[];
   notes: string;
+  hourly_rate_cents: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -56,6 +57,7 @@ export function toClient(row: ClientRow): Client {
     billingAddress: { ...EMPTY_ADDRESS, ...row.billing_address },
     tags: row.tags,
     notes: row.notes,
+    hourlyRateCents: row.hourly_rate_cents,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -74,6 +76,7 @@ function clientColumns(body: UpdateClientBody): Record<string, unknown> {
     billing_address: body.billingAddress ? JSON.stringify(body.billingAddress) : undefined,
     tags: body.tags,
     notes: body.notes,
+    hourly_rate_cents: body.hourlyRateCents,
   });
 }
 

@@ -14,6 +14,7 @@ export interface UserRow {
   client_id: string | null;
   disabled: boolean;
   locale: 'fr' | 'en' | null;
+  cost_rate_cents: number | null;
   last_login_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -28,6 +29,7 @@ export function toUser(row: UserRow): User {
     clientId: row.client_id,
     disabled: row.disabled,
     locale: row.locale,
+    costRateCents: row.cost_rate_cents,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -87,7 +89,7 @@ export async function listUsers(tx: TenantTx, query: UserListQuery): Promise<Pag
 export async function updateUser(
   tx: TenantTx,
   id: string,
-  patch: Partial<Pick<UserRow, 'name' | 'role' | 'disabled' | 'locale' | 'password_hash'>>,
+  patch: Partial<Pick<UserRow, 'name' | 'role' | 'disabled' | 'locale' | 'password_hash' | 'cost_rate_cents'>>,
 ): Promise<UserRow> {
   const [row] = await tx('users')
     .where({ id })
