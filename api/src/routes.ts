@@ -11,11 +11,12 @@ import { documentRoutes } from './documents/routes';
 import { reminderRoutes } from './reminders/routes';
 import { quoteRoutes } from './quotes/routes';
 import { contractRoutes } from './contracts/routes';
+import { timeRoutes } from './time/routes';
 import { ticketRoutes } from './tickets/routes';
 import { slaRoutes } from './sla/routes';
 import { ticketMailRoutes } from './ticket-mail/routes';
 
 /** Every API route, in one list: mounted on Express, documented in OpenAPI, walked by the cross-tenant test. */
 export function allRoutes(deps: AppDeps, passportInstance: passport.PassportStatic): AnyRoute[] {
-  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...slaRoutes, ...ticketMailRoutes];
+  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...timeRoutes, ...slaRoutes, ...ticketMailRoutes];
 }

@@ -264,6 +264,30 @@ crossTenantFixtures.push(
   },
 );
 
+async function createTimeEntry(api: TestApi, owner: Session): Promise<string> {
+  const ticketId = await createTicket(api, owner);
+  const res = await api.call('POST', `/api/v1/tickets/${ticketId}/time-entries`, {
+    token: owner.token,
+    body: { date: '2026-11-02', minutes: 45, description: 'Diagnostic confidentiel' },
+  });
+  if (res.status !== 201) throw new Error(`fixture time entry: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+const timeEntryScoped = (path: string, validBody?: CrossTenantFixture['validBody']): CrossTenantFixture => ({
+  path,
+  create: async (api, owner) => ({ id: await createTimeEntry(api, owner) }),
+  ...(validBody ? { validBody } : {}),
+});
+
+crossTenantFixtures.push(
+  ticketScoped('/tickets/:id/time-entries', { validBody: { post: { date: '2026-11-02', minutes: 30, description: 'Intrusion' } } }),
+  ticketScoped('/tickets/:id/timer/start'),
+  timeEntryScoped('/time-entries/:id', { patch: { minutes: 5 } }),
+  timeEntryScoped('/time-entries/:id/approve', { post: {} }),
+  timeEntryScoped('/time-entries/:id/reject', { post: { comment: 'Intrusion' } }),
+);
+
 crossTenantFixtures.push({
   path: '/sla-policies/:id',
   create: async (api, owner) => {

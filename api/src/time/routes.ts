@@ -1,0 +1,167 @@
+import {
+  bulkApproveBodySchema,
+  bulkApproveResultSchema,
+  createTimeEntryBodySchema,
+  decisionBodySchema,
+  idParamsSchema,
+  pageSchema,
+  preBillingItemSchema,
+  preBillingQuerySchema,
+  rejectBodySchema,
+  STAFF_ROLES,
+  stopTimerBodySchema,
+  timeEntryListQuerySchema,
+  timeEntrySchema,
+  timerSchema,
+  updateTimeEntryBodySchema,
+} from '@vigie/core';
+import { z } from 'zod';
+import { route, type AnyRoute } from '../http/route';
+import * as time from './service';
+
+const MANAGERS = ['admin', 'manager'] as const;
+
+const startTimerQuerySchema = z.strictObject({
+  switch: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true')
+    .meta({ description: 'stop the timer running on another ticket into an entry first, instead of a 409' }),
+});
+const startedTimerSchema = timerSchema
+  .extend({ stoppedEntry: timeEntrySchema.nullable().meta({ description: 'the entry made from the timer a switch stopped' }) })
+  .meta({ id: 'StartedTimer' });
+
+export const timeRoutes: AnyRoute[] = [
+  route({
+    method: 'get',
+    path: '/tickets/:id/time-entries',
+    tag: 'time',
+    summary: 'Time entries of a ticket (a technician sees their own)',
+    auth: STAFF_ROLES,
+    params: idParamsSchema,
+    query: timeEntryListQuerySchema.omit({ ticketId: true, clientId: true }),
+    response: pageSchema(timeEntrySchema),
+    handler: (ctx) => time.listTicketEntries(ctx, ctx.params.id, ctx.query),
+  }),
+  route({
+    method: 'post',
+    path: '/tickets/:id/time-entries',
+    tag: 'time',
+    summary: 'Record time on a ticket (pending until approved); managers may record it for a technician; not on a closed ticket',
+    auth: STAFF_ROLES,
+    params: idParamsSchema,
+    body: createTimeEntryBodySchema,
+    response: timeEntrySchema,
+    idempotent: true,
+    handler: (ctx) => time.createEntry(ctx, ctx.params.id, ctx.body),
+  }),
+  route({
+    method: 'get',
+    path: '/time-entries',
+    tag: 'time',
+    summary: 'Time entries (filters: status, technicianId or "me", clientId, ticketId, from, to, q); a technician sees their own',
+    auth: STAFF_ROLES,
+    query: timeEntryListQuerySchema,
+    response: pageSchema(timeEntrySchema),
+    handler: (ctx) => time.listEntries(ctx, ctx.query),
+  }),
+  route({
+    method: 'post',
+    path: '/time-entries/approve',
+    tag: 'time',
+    summary: 'Approve several entries; each succeeds or fails on its own (result per id)',
+    auth: MANAGERS,
+    body: bulkApproveBodySchema,
+    response: bulkApproveResultSchema,
+    status: 200,
+    handler: (ctx) => time.bulkApprove(ctx, ctx.body.ids, ctx.body.comment),
+  }),
+  route({
+    method: 'patch',
+    path: '/time-entries/:id',
+    tag: 'time',
+    summary: 'Change a pending entry (one’s own; managers any)',
+    auth: STAFF_ROLES,
+    params: idParamsSchema,
+    body: updateTimeEntryBodySchema,
+    response: timeEntrySchema,
+    handler: (ctx) => time.updateEntry(ctx, ctx.params.id, ctx.body),
+  }),
+  route({
+    method: 'delete',
+    path: '/time-entries/:id',
+    tag: 'time',
+    summary: 'Delete a pending entry (one’s own; managers any)',
+    auth: STAFF_ROLES,
+    params: idParamsSchema,
+    handler: (ctx) => time.deleteEntry(ctx, ctx.params.id),
+  }),
+  route({
+    method: 'post',
+    path: '/time-entries/:id/approve',
+    tag: 'time',
+    summary: 'Approve a pending entry: applies it to the ticket’s contract and freezes its cost and price',
+    auth: MANAGERS,
+    params: idParamsSchema,
+    body: decisionBodySchema,
+    response: timeEntrySchema,
+    status: 200,
+    idempotent: true,
+    handler: (ctx) => time.approveEntry(ctx, ctx.params.id, ctx.body.comment),
+  }),
+  route({
+    method: 'post',
+    path: '/time-entries/:id/reject',
+    tag: 'time',
+    summary: 'Reject an entry (comment required); an approved one is reversed (hour bank, ticket total, pre-billing) unless invoiced',
+    auth: MANAGERS,
+    params: idParamsSchema,
+    body: rejectBodySchema,
+    response: timeEntrySchema,
+    status: 200,
+    idempotent: true,
+    handler: (ctx) => time.rejectEntry(ctx, ctx.params.id, ctx.body.comment),
+  }),
+  route({
+    method: 'get',
+    path: '/timer',
+    tag: 'time',
+    summary: 'The running timer of the caller, or null',
+    auth: STAFF_ROLES,
+    response: timerSchema.nullable(),
+    handler: (ctx) => time.currentTimer(ctx),
+  }),
+  route({
+    method: 'post',
+    path: '/tickets/:id/timer/start',
+    tag: 'time',
+    summary: 'Start the caller’s timer on a ticket; 409 naming the ticket already timed unless ?switch=true',
+    auth: STAFF_ROLES,
+    params: idParamsSchema,
+    query: startTimerQuerySchema,
+    response: startedTimerSchema,
+    handler: (ctx) => time.startTimer(ctx, ctx.params.id, ctx.query.switch),
+  }),
+  route({
+    method: 'post',
+    path: '/timer/stop',
+    tag: 'time',
+    summary: 'Stop the caller’s timer into a pending entry (minutes rounded up, at least 1)',
+    auth: STAFF_ROLES,
+    body: stopTimerBodySchema,
+    response: timeEntrySchema,
+    idempotent: true,
+    handler: (ctx) => time.stopTimer(ctx, ctx.body),
+  }),
+  route({
+    method: 'get',
+    path: '/billing/pre-billing',
+    tag: 'billing',
+    summary: 'Out-of-contract time waiting to be invoiced (filters: clientId, status, q)',
+    auth: MANAGERS,
+    query: preBillingQuerySchema,
+    response: pageSchema(preBillingItemSchema),
+    handler: (ctx) => time.listPreBilling(ctx, ctx.query),
+  }),
+];
