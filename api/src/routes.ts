@@ -13,10 +13,11 @@ import { quoteRoutes } from './quotes/routes';
 import { contractRoutes } from './contracts/routes';
 import { timeRoutes } from './time/routes';
 import { ticketRoutes } from './tickets/routes';
+import { staffRoutes } from './staff/routes';
 import { slaRoutes } from './sla/routes';
 import { ticketMailRoutes } from './ticket-mail/routes';
 
 /** Every API route, in one list: mounted on Express, documented in OpenAPI, walked by the cross-tenant test. */
 export function allRoutes(deps: AppDeps, passportInstance: passport.PassportStatic): AnyRoute[] {
-  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...timeRoutes, ...slaRoutes, ...ticketMailRoutes];
+  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...staffRoutes, ...timeRoutes, ...slaRoutes, ...ticketMailRoutes];
 }

@@ -146,7 +146,20 @@ it('keeps attachments with the ticket, for its client only', async () => {
   expect(await download.text()).toBe('Erreur 0x80070005');
   const other = (await call('POST', '/tickets', { clientId: client.id, subject: 'Autre' })).body.id;
   expect((await fetch(`${api.url}/api/v1/tickets/${other}/attachments/${doc.id}/content`, { headers: { authorization: `Bearer ${admin.token}` } })).status).toBe(404);
-  expect((await timelineOf(id)).map((e) => e.kind)).toEqual(['created', 'attachment']);
+  expect((await timelineOf(id)).map((e) => [e.kind, e.actorName])).toEqual([
+    ['created', admin.user.name],
+    ['attachment', admin.user.name],
+  ]);
+});
+
+it('lists the active staff for every staff member, and for nobody else', async () => {
+  const staff = (await call('GET', '/staff', undefined, tech.token)).body.items as { id: string; role: string }[];
+  expect(staff.map((s) => s.id).sort()).toEqual([admin.user.id, tech.user.id].sort());
+  const { client } = await clientWithContact('Annuaire');
+  const portal = await call('POST', '/users', { email: uniqueEmail('annuaire'), name: 'Client', role: 'client', clientId: client.id, password: 'a long client password' });
+  const login = await api.login(portal.body.email, 'a long client password');
+  expect((await call('GET', '/staff', undefined, login.accessToken)).status).toBe(403);
+  expect((await call('GET', '/staff')).body.items.some((s: { id: string }) => s.id === portal.body.id)).toBe(false);
 });
 
 it('filters and pages the list, and keeps saved views per user', async () => {

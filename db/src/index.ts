@@ -29,3 +29,4 @@ export type { OpenTicket } from './repositories/tickets';
 export * as timeEntriesRepo from './repositories/time-entries';
 export * as slaRepo from './repositories/sla';
 export type { SlaColumns, TicketSlaRow } from './repositories/sla';
+export * as staffRepo from './repositories/staff';

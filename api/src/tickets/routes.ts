@@ -17,7 +17,7 @@ import {
   ticketViewSchema,
   updateTicketBodySchema,
 } from '@vigie/core';
-import { documentsRepo, isUniqueViolation, ticketsRepo } from '@vigie/db';
+import { documentsRepo, isUniqueViolation, ticketsRepo, usersRepo } from '@vigie/db';
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { BinaryResponse, route, type AnyRoute } from '../http/route';
@@ -157,12 +157,13 @@ export function ticketRoutes(deps: AppDeps): AnyRoute[] {
         const ticket = await ctx.tx((t) => tickets.ticketOr404(t, ctx.actor, ctx.params.id));
         if (ticket.status === 'closed') throw AppError.conflict('a closed ticket takes no more attachments');
         const doc = await storeDocument(ctx, { clientId: ticket.clientId, ticketId: ticket.id, category: 'attachment', filename: ctx.query.filename });
-        await ctx.tx((t) =>
+        await ctx.tx(async (t) =>
           ticketsRepo.insertEvent(t, {
             tenantId: ctx.actor.tenantId,
             ticketId: ticket.id,
             kind: 'attachment',
             actorUserId: ctx.actor.userId,
+            actorName: doc.uploadedBy ? ((await usersRepo.findUserById(t, doc.uploadedBy))?.name ?? null) : null,
             via: ctx.actor.role === 'client' ? 'portal' : 'web',
             body: doc.filename,
             documentId: doc.id,
