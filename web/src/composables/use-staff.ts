@@ -1,10 +1,9 @@
 import { computed, ref } from 'vue';
-import type { User } from '@vigie/core';
-import { listUsers } from '@/api/users';
+import { listStaff, type StaffMember } from '@/api/staff';
 import { useAuthStore } from '@/stores/auth';
 
-/** The team, loaded once per signed-in admin (only admins may list users; others see themselves). */
-const loaded = ref<{ userId: string; staff: User[] } | null>(null);
+/** The team, loaded once per signed-in staff member from the staff directory. */
+const loaded = ref<{ userId: string; staff: StaffMember[] } | null>(null);
 let pending: Promise<void> | null = null;
 
 export function useStaff() {
@@ -12,10 +11,10 @@ export function useStaff() {
 
   async function load(): Promise<void> {
     const me = auth.user;
-    if (!me || me.role !== 'admin' || loaded.value?.userId === me.id) return;
-    pending ??= listUsers({ limit: 200, sort: 'name' })
+    if (!me || me.role === 'client' || loaded.value?.userId === me.id) return;
+    pending ??= listStaff()
       .then((page) => {
-        loaded.value = { userId: me.id, staff: page.items.filter((u) => u.role !== 'client' && !u.disabled) };
+        loaded.value = { userId: me.id, staff: page.items };
       })
       .catch(() => undefined) // pickers still offer "me"
       .finally(() => {
