@@ -215,3 +215,43 @@ it('an admin sets SLA targets, business hours, holidays, the support address and
     await page.waitForSelector(tid('forbidden'));
   });
 });
+
+it('an admin sets a technician’s hourly cost and a client’s hourly rate', async () => {
+  const admin = await api.signup({ tenantName: 'Infogérance Perrin' });
+  const call = (method: string, url: string, body?: unknown) => api.call(method, `/api/v1${url}`, { token: admin.token, ...(body !== undefined ? { body } : {}) });
+  const tech = await sessionAs(api, admin, 'technician');
+  const techId = ((await call('GET', `/users?q=${encodeURIComponent(tech.email)}`)).body.items as { id: string }[])[0]!.id;
+  const client = (await call('POST', '/clients', { name: 'Boulangerie Marchand', status: 'active' })).body as { id: string };
+
+  await step(page, 'hourly cost on the user dialog', async () => {
+    await loginThroughUi(page, api.url, admin.email, admin.password);
+    await page.goto(`${api.url}/users`);
+    await page.waitForSelector(tid('users-page'));
+    await page.click(`${tid('users-page')} >> text=${tech.email}`);
+    await page.waitForSelector(tid('edit-user-cost-rate'));
+    expect(await unlabelledInputs(page)).toEqual([]);
+    await page.fill(tid('edit-user-cost-rate'), 'trente');
+    await waitForFieldText('edit-user-cost-rate', 'Un montant comme 45,00');
+    await page.fill(tid('edit-user-cost-rate'), '42,50');
+    await waitForFieldText('edit-user-cost-rate', '= 42,50 €');
+    await page.click(tid('edit-user-submit'));
+    await page.waitForSelector(tid('edit-user-cost-rate'), { state: 'detached' });
+    expect((await call('GET', `/users/${techId}`)).body.costRateCents).toBe(4250);
+  });
+
+  await step(page, 'hourly rate on the client record', async () => {
+    await page.goto(`${api.url}/crm/clients/${client.id}`);
+    await page.waitForSelector(tid('client-edit-hourly-rate'));
+    await page.fill(tid('client-edit-hourly-rate'), '85');
+    await waitForFieldText('client-edit-hourly-rate', '= 85,00 €');
+    await page.click(tid('client-save'));
+    await page.waitForSelector('.q-notification:has-text("Modifications enregistrées")');
+    expect((await call('GET', `/clients/${client.id}`)).body.hourlyRateCents).toBe(8500);
+    // Emptied, it falls back to the tenant's default.
+    await page.fill(tid('client-edit-hourly-rate'), '');
+    await page.click(tid('client-save'));
+    // Saving is on its way once the button was clicked: wait for the API to say so.
+    for (let i = 0; i < 50 && (await call('GET', `/clients/${client.id}`)).body.hourlyRateCents !== null; i++) await page.waitForTimeout(100);
+    expect((await call('GET', `/clients/${client.id}`)).body.hourlyRateCents).toBeNull();
+  });
+});

@@ -126,6 +126,13 @@ const supportSettingsEn: typeof supportSettingsFr = {
       contactName: 'Mary Smith',
     },
   },
+  rates: {
+    costRate: 'Hourly cost',
+    costRateHint: 'What an hour of this person costs: values their approved time',
+    hourlyRate: 'Hourly rate outside contracts',
+    hourlyRateHint: 'Billed for time spent outside any contract; empty: your company’s default rate',
+    invalid: 'An amount like 45.00',
+  },
   problems: {
     addressTaken: 'This address is already used by another organisation.',
     defaultRequired: 'There is always a default policy: make another policy the default to change it.',

@@ -128,6 +128,13 @@ const supportSettingsFr = {
       contactName: 'Marie Dupont',
     },
   },
+  rates: {
+    costRate: 'Coût horaire',
+    costRateHint: 'Ce que coûte une heure de cette personne : valorise son temps approuvé',
+    hourlyRate: 'Taux horaire hors contrat',
+    hourlyRateHint: 'Facturé pour le temps passé hors contrat ; vide : le taux par défaut de votre société',
+    invalid: 'Un montant comme 45,00',
+  },
   problems: {
     addressTaken: 'Cette adresse est déjà utilisée par une autre organisation.',
     defaultRequired: 'Il faut toujours une politique par défaut : marquez-en une autre comme telle pour changer.',

@@ -2,6 +2,7 @@ import { computed, reactive } from 'vue';
 import type { z } from 'zod';
 import type { Address, Client, ClientStatus } from '@vigie/core';
 import { issueMessage } from '@/i18n/validation';
+import { centsToInput, parseMoneyToCents } from '@/utils/money';
 import { getPath } from '@/utils/paths';
 
 /** What the client forms edit: every field as the inputs hold it (identifiers as typed, with spaces). */
@@ -17,11 +18,13 @@ export interface ClientDraft {
   billingAddress: Address;
   tags: string[];
   notes: string;
+  /** Hourly rate for time outside any contract, as typed; empty: the tenant's default. */
+  hourlyRate: string;
 }
 
 export const blankAddress = (): Address => ({ line1: '', line2: '', postalCode: '', city: '', country: 'FR' });
 
-export function draftFromClient(c: Client | null): ClientDraft {
+export function draftFromClient(c: Client | null, locale = 'fr'): ClientDraft {
   return {
     name: c?.name ?? '',
     siren: c?.siren ?? '',
@@ -34,14 +37,18 @@ export function draftFromClient(c: Client | null): ClientDraft {
     billingAddress: { ...blankAddress(), ...c?.billingAddress },
     tags: [...(c?.tags ?? [])],
     notes: c?.notes ?? '',
+    hourlyRate: c?.hourlyRateCents === null || c?.hourlyRateCents === undefined ? '' : centsToInput(c.hourlyRateCents, locale),
   };
 }
+
+/** The hourly rate as typed: empty is none (null: the tenant's default), unreadable is NaN (the schema refuses it). */
+export const hourlyRateCents = (text: string, locale = 'fr') => (text.trim() === '' ? null : parseMoneyToCents(text, locale));
 
 /** An empty identifier is "none" (null clears it on an update). */
 export const identifierOrNull = (value: string) => (value.trim() === '' ? null : value.trim());
 
 /** The body of PATCH /clients/:id from the whole draft. */
-export function prepareClient(d: ClientDraft) {
+export function prepareClient(d: ClientDraft, locale = 'fr') {
   return {
     name: d.name,
     siren: identifierOrNull(d.siren),
@@ -55,6 +62,7 @@ export function prepareClient(d: ClientDraft) {
     billingAddress: { ...d.billingAddress, country: d.billingAddress.country.trim().toUpperCase() },
     tags: d.tags,
     notes: d.notes,
+    hourlyRateCents: hourlyRateCents(d.hourlyRate, locale),
   };
 }
 
