@@ -430,3 +430,22 @@ it('a client user gets 403 on every time and pre-billing endpoint', async () => 
   expect(attempts).toHaveLength(timeRoutes.length);
   for (const [method, path, body] of attempts) expect([method, path, (await call(method, path, body, portal)).status]).toEqual([method, path, 403]);
 });
+
+it('closing a ticket puts its approved time not covered by a contract into pre-billing, through the ticket workflow', async () => {
+  const clientId = await newClient('Clôture facturable', 8_000);
+  const bank = await hourBank(clientId, {}, 60);
+  const ticket = await newTicket(clientId, bank, 'Migration messagerie');
+  // 90 minutes on a 60-minute bank that refuses overdraft: 30 out of contract at the client's 80 €/h.
+  const over = await record(ticket.id, 90);
+  const free = await record(ticket.id, 15, { billable: false });
+  await approve(over);
+  await approve(free);
+  expect((await call('POST', `/tickets/${ticket.id}/status`, { status: 'closed', note: 'Migration terminée.' })).status).toBe(200);
+
+  let items: { ticketId: string; timeEntryId: string; minutes: number; unitRateCents: number; amountCents: number; status: string }[] = [];
+  for (let i = 0; i < 80 && items.length === 0; i++) {
+    items = (await call('GET', `/billing/pre-billing?clientId=${clientId}`, undefined, manager.token)).body.items;
+    if (items.length === 0) await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(items).toEqual([expect.objectContaining({ ticketId: ticket.id, timeEntryId: over, minutes: 30, unitRateCents: 8_000, amountCents: 4_000, status: 'pending' })]);
+});
