@@ -147,10 +147,8 @@ it('values time by contract type: time & material, subscription allowance, clien
   const unrated = await newClient('Client sans taux');
   const bare = await newTicket(unrated);
   expect(valuation(await approve(await record(bare.id, 50)))).toEqual([null, 0, 50, 0, 3_750]);
-  await withTenant(api.deps.db, admin.user.tenantId, async (tx) => {
-    await tenantsRepo.ensureTenantSettings(tx, admin.user.tenantId); // made by onboarding, whose worker is not running here
-    await tx('tenant_settings').update({ default_hourly_rate_cents: 7_000 });
-  });
+  await withTenant(api.deps.db, admin.user.tenantId, (tx) => tenantsRepo.ensureTenantSettings(tx, admin.user.tenantId)); // made by onboarding, whose worker is not running here
+  expect((await call('PATCH', '/settings', { defaultHourlyRateCents: 7_000 })).body.defaultHourlyRateCents).toBe(7_000);
   expect(valuation(await approve(await record(bare.id, 50)))).toEqual([null, 0, 50, 5_833, 3_750]);
 
   // A subscription with 60 included minutes a month: 45 covered, then 15 of 30, at the contract's 120 €/h.

@@ -47,6 +47,8 @@ export const tenantSettingsSchema = z
     timezone: z.string(),
     /** Where clients write to open or answer tickets by e-mail (one tenant per address); replies go there. */
     supportEmail: z.string().nullable(),
+    /** What an hour of out-of-contract time costs a client without a rate of its own, in cents. */
+    defaultHourlyRateCents: z.number().int().nullable(),
     updatedAt: z.iso.datetime(),
   })
   .meta({ id: 'TenantSettings' });
@@ -71,6 +73,7 @@ export const updateTenantSettingsBodySchema = z
     timezone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Paris').optional(),
     /** null removes it (mail to the old address is then refused). */
     supportEmail: z.email().max(254).transform((e) => e.toLowerCase()).nullable().optional(),
+    defaultHourlyRateCents: z.number().int().min(0).max(1e8).nullable().optional(),
   })
   .meta({ id: 'UpdateTenantSettingsBody' });
 export type UpdateTenantSettingsBody = z.infer<typeof updateTenantSettingsBodySchema>;

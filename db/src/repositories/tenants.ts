@@ -11,6 +11,7 @@ interface SettingsRow {
   currency: string;
   timezone: string;
   support_email: string | null;
+  default_hourly_rate_cents: number | null;
   updated_at: Date;
 }
 
@@ -35,6 +36,7 @@ function toSettings(row: SettingsRow): TenantSettings {
     currency: row.currency,
     timezone: row.timezone,
     supportEmail: row.support_email,
+    defaultHourlyRateCents: row.default_hourly_rate_cents,
     updatedAt: row.updated_at.toISOString(),
   };
 }
@@ -90,6 +92,7 @@ export async function updateTenantSettings(
       currency: patch.currency ?? current.currency,
       timezone: patch.timezone ?? current.timezone,
       support_email: patch.supportEmail !== undefined ? patch.supportEmail : current.supportEmail,
+      default_hourly_rate_cents: patch.defaultHourlyRateCents !== undefined ? patch.defaultHourlyRateCents : current.defaultHourlyRateCents,
       updated_at: tx.fn.now(),
     });
   return (await getTenantSettings(tx, current.tenantId))!;
