@@ -49,7 +49,7 @@ const timelineTexts = () => page.$$eval(`${tid('ticket-event')}`, (els) => els.m
 
 async function waitForEvent(text: string): Promise<void> {
   await page.waitForFunction(
-    ({ selector, text }) => [...document.querySelectorAll(selector)].some((el) => (el.textContent ?? '').replace(/[\u202f\u00a0]/g, ' ').replace(/\s+/g, ' ').includes(text)),
+    ({ selector, text }) => Array.from(document.querySelectorAll(selector)).some((el) => (el.textContent ?? '').replace(/[\u202f\u00a0]/g, ' ').replace(/\s+/g, ' ').includes(text)),
     { selector: tid('ticket-event'), text },
   );
 }
