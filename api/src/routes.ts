@@ -14,10 +14,11 @@ import { contractRoutes } from './contracts/routes';
 import { timeRoutes } from './time/routes';
 import { ticketRoutes } from './tickets/routes';
 import { staffRoutes } from './staff/routes';
+import { teamRoutes } from './teams/routes';
 import { slaRoutes } from './sla/routes';
 import { ticketMailRoutes } from './ticket-mail/routes';
 
 /** Every API route, in one list: mounted on Express, documented in OpenAPI, walked by the cross-tenant test. */
 export function allRoutes(deps: AppDeps, passportInstance: passport.PassportStatic): AnyRoute[] {
-  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...staffRoutes, ...timeRoutes, ...slaRoutes, ...ticketMailRoutes];
+  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...staffRoutes, ...teamRoutes, ...timeRoutes, ...slaRoutes, ...ticketMailRoutes];
 }

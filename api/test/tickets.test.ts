@@ -210,3 +210,27 @@ it('opens one ticket per RMM alert, however often and concurrently the alert is 
   expect(results.filter((r) => r.created)).toHaveLength(1);
   expect(results[0]!.ticket).toMatchObject({ source: 'alert', category: 'alerte', priority: 'high' });
 });
+
+it('assigns tickets to teams of technicians, and filters by my teams', async () => {
+  const team = await call('POST', '/teams', { name: 'Réseau', memberIds: [tech.user.id] });
+  expect(team.status).toBe(201);
+  expect(team.body.members).toEqual([{ id: tech.user.id, name: 'A technician' }]);
+  expect((await call('POST', '/teams', { name: 'réseau' })).status).toBe(409);
+  const { client } = await clientWithContact('Équipes');
+  const clientUser = await call('POST', '/users', { email: uniqueEmail('hors-equipe'), name: 'Client', role: 'client', clientId: client.id, password: 'a long client password' });
+  const bad = await call('POST', '/teams', { name: 'Mauvaise', memberIds: [clientUser.body.id] });
+  expect(bad.status).toBe(400);
+  expect((await call('POST', '/teams', { name: 'Pas moi' }, tech.token)).status).toBe(403);
+  expect((await call('GET', '/teams', undefined, tech.token)).body.items.map((t: { name: string }) => t.name)).toContain('Réseau');
+
+  const ticket = (await call('POST', '/tickets', { clientId: client.id, subject: 'Switch HS' })).body;
+  const assigned = await call('POST', `/tickets/${ticket.id}/assign`, { teamId: team.body.id });
+  expect(assigned.body).toMatchObject({ teamId: team.body.id, teamName: 'Réseau', assigneeId: null });
+  expect((await call('POST', `/tickets/${ticket.id}/assign`, {})).status).toBe(400);
+  expect((await call('GET', `/tickets?teamId=mine&clientId=${client.id}`, undefined, tech.token)).body.items.map((t: { id: string }) => t.id)).toEqual([ticket.id]);
+  expect((await call('GET', `/tickets?teamId=mine&clientId=${client.id}`)).body.items).toEqual([]);
+  expect((await timelineOf(ticket.id)).at(-1)).toMatchObject({ kind: 'change', field: 'team', fromValue: null, toValue: 'Réseau' });
+
+  expect((await call('DELETE', `/teams/${team.body.id}`)).status).toBe(204);
+  expect((await call('GET', `/tickets/${ticket.id}`)).body).toMatchObject({ teamId: null, teamName: null });
+});

@@ -30,3 +30,4 @@ export * as timeEntriesRepo from './repositories/time-entries';
 export * as slaRepo from './repositories/sla';
 export type { SlaColumns, TicketSlaRow } from './repositories/sla';
 export * as staffRepo from './repositories/staff';
+export * as teamsRepo from './repositories/teams';

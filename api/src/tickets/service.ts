@@ -2,13 +2,14 @@ import {
   AppError,
   TICKET_TRANSITIONS,
   type CommentBody,
+  type AssignTicketBody,
   type CreateTicketBody,
   type Ticket,
   type TicketEvent,
   type TicketStatus,
   type UpdateTicketBody,
 } from '@vigie/core';
-import { clientsRepo, contractsRepo, notificationsRepo, ticketNoticesRepo, ticketsRepo, usersRepo, type TenantTx, type TicketColumns } from '@vigie/db';
+import { clientsRepo, contractsRepo, notificationsRepo, teamsRepo, ticketNoticesRepo, ticketsRepo, usersRepo, type TenantTx, type TicketColumns } from '@vigie/db';
 import { signalTicket, startEmailDelivery, startTicketWorkflow, type TicketChange } from '@vigie/workflows/client';
 import type { Actor, AuthedContext } from '../http/route';
 
@@ -70,7 +71,7 @@ export async function createTicket(ctx: Ctx, body: CreateTicketBody): Promise<Ti
   const { actor } = ctx;
   const { ticket, emailId } = await ctx.tx(async (tx) => {
     const portal = actor.role === 'client';
-    if (portal && (body.assigneeId || body.contractId || body.queue || body.machineId))
+    if (portal && (body.assigneeId || body.teamId || body.contractId || body.queue || body.machineId))
       throw AppError.invalid('a client user chooses only the subject, description, category and priority');
     const clientId = portal ? actor.clientId! : body.clientId;
     if (!clientId) throw field('clientId', 'required');
@@ -78,6 +79,7 @@ export async function createTicket(ctx: Ctx, body: CreateTicketBody): Promise<Ti
     const contactId = portal ? await portalContactId(tx, actor.userId) : (body.contactId ?? null);
     await checkLinks(tx, clientId, { contactId, contractId: body.contractId });
     if (body.assigneeId) await checkStaff(tx, body.assigneeId, 'assigneeId');
+    if (body.teamId) await teamOr400(tx, body.teamId, 'teamId');
     const opened = await ticketsRepo.openTicket(tx, {
       tenantId: actor.tenantId,
       clientId,
@@ -89,6 +91,7 @@ export async function createTicket(ctx: Ctx, body: CreateTicketBody): Promise<Ti
       subject: body.subject,
       description: body.description,
       assigneeId: body.assigneeId ?? null,
+      teamId: body.teamId ?? null,
       queue: body.queue ?? 'support',
       source: portal ? 'portal' : 'manual',
       alertKey: null,
@@ -164,25 +167,34 @@ export async function updateTicket(ctx: Ctx, id: string, body: UpdateTicketBody)
   return ticket;
 }
 
-export async function assignTicket(ctx: Ctx, id: string, technicianId: string | null): Promise<Ticket> {
+async function teamOr400(tx: TenantTx, teamId: string, path: string): Promise<{ id: string; name: string }> {
+  const team = await teamsRepo.findTeam(tx, teamId);
+  if (!team) throw field(path, 'unknown team');
+  return team;
+}
+
+/** Assigns a technician, a team, or both; each change is kept from → to, and the new technician is told. */
+export async function assignTicket(ctx: Ctx, id: string, body: AssignTicketBody): Promise<Ticket> {
   return ctx.tx(async (tx) => {
     const before = await ticketOr404(tx, ctx.actor, id, true);
     if (before.status === 'closed') throw AppError.conflict('a closed ticket cannot change');
-    const assignee = technicianId ? await checkStaff(tx, technicianId, 'technicianId') : null;
-    if (before.assigneeId === technicianId) return before;
-    const after = await ticketsRepo.updateTicket(tx, id, { assignee_id: technicianId });
-    await ticketsRepo.insertEvent(tx, {
-      tenantId: ctx.actor.tenantId,
-      ticketId: id,
-      kind: 'change',
-      visibility: 'internal',
-      actorUserId: ctx.actor.userId,
-      actorName: await actorName(tx, ctx.actor),
-      field: 'assignee',
-      fromValue: before.assigneeName,
-      toValue: assignee?.name ?? null,
-    });
-    if (assignee && assignee.id !== ctx.actor.userId) {
+    const assignee = body.technicianId ? await checkStaff(tx, body.technicianId, 'technicianId') : null;
+    const team = body.teamId ? await teamOr400(tx, body.teamId, 'teamId') : null;
+    const columns: TicketColumns = {};
+    const name = await actorName(tx, ctx.actor);
+    const record = (fieldName: string, from: string | null, to: string | null) =>
+      ticketsRepo.insertEvent(tx, { tenantId: ctx.actor.tenantId, ticketId: id, kind: 'change', visibility: 'internal', actorUserId: ctx.actor.userId, actorName: name, field: fieldName, fromValue: from, toValue: to });
+    if (body.technicianId !== undefined && body.technicianId !== before.assigneeId) {
+      columns.assignee_id = body.technicianId;
+      await record('assignee', before.assigneeName, assignee?.name ?? null);
+    }
+    if (body.teamId !== undefined && body.teamId !== before.teamId) {
+      columns.team_id = body.teamId;
+      await record('team', before.teamName, team?.name ?? null);
+    }
+    if (Object.keys(columns).length === 0) return before;
+    const after = await ticketsRepo.updateTicket(tx, id, columns);
+    if (assignee && columns.assignee_id && assignee.id !== ctx.actor.userId) {
       await notificationsRepo.notify(tx, {
         tenantId: ctx.actor.tenantId,
         userId: assignee.id,
@@ -190,10 +202,10 @@ export async function assignTicket(ctx: Ctx, id: string, technicianId: string | 
         title: `${after.number} vous est assigné`,
         body: after.subject,
         link: `/tickets/${id}`,
-        sourceKey: `ticket-assigned:${id}:${Date.now()}`,
+        sourceKey: `ticket-assigned:${id}:${after.updatedAt}`,
       });
     }
-    await ctx.audit(tx, { action: 'ticket.assign', entity: 'ticket', entityId: id, before: { assigneeId: before.assigneeId }, after: { assigneeId: technicianId } });
+    await ctx.audit(tx, { action: 'ticket.assign', entity: 'ticket', entityId: id, before: { assigneeId: before.assigneeId, teamId: before.teamId }, after: { assigneeId: after.assigneeId, teamId: after.teamId } });
     return after;
   });
 }

@@ -301,3 +301,13 @@ crossTenantFixtures.push({
   },
   validBody: { patch: { name: 'Hijacked' } },
 });
+
+crossTenantFixtures.push({
+  path: '/teams/:id',
+  create: async (api, owner) => {
+    const res = await api.call('POST', '/api/v1/teams', { token: owner.token, body: { name: `Équipe ${randomUUID()}`, memberIds: [owner.user.id] } });
+    if (res.status !== 201) throw new Error(`fixture team: ${res.status} ${JSON.stringify(res.body)}`);
+    return { id: res.body.id };
+  },
+  validBody: { patch: { name: 'Hijacked' } },
+});

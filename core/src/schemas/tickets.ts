@@ -44,6 +44,7 @@ export const createTicketBodySchema = z
     subject,
     description: description.default(''),
     assigneeId: z.uuid().nullable().optional(),
+    teamId: z.uuid().nullable().optional(),
     queue: z.enum(TICKET_QUEUES).optional(),
   })
   .meta({ id: 'CreateTicketBody' });
@@ -64,7 +65,14 @@ export const updateTicketBodySchema = z
   .meta({ id: 'UpdateTicketBody' });
 export type UpdateTicketBody = z.infer<typeof updateTicketBodySchema>;
 
-export const assignTicketBodySchema = z.strictObject({ technicianId: z.uuid().nullable() }).meta({ id: 'AssignTicketBody' });
+export const assignTicketBodySchema = z
+  .strictObject({
+    technicianId: z.uuid().nullable().optional().meta({ description: 'null: unassign; absent: unchanged' }),
+    teamId: z.uuid().nullable().optional().meta({ description: 'null: no team; absent: unchanged' }),
+  })
+  .refine((b) => b.technicianId !== undefined || b.teamId !== undefined, 'name a technician, a team or both')
+  .meta({ id: 'AssignTicketBody' });
+export type AssignTicketBody = z.infer<typeof assignTicketBodySchema>;
 export const ticketStatusBodySchema = z
   .strictObject({
     status: z.enum(TICKET_STATUSES),
@@ -94,6 +102,8 @@ export const ticketSchema = z
     description: z.string(),
     assigneeId: z.uuid().nullable(),
     assigneeName: z.string().nullable(),
+    teamId: z.uuid().nullable(),
+    teamName: z.string().nullable(),
     queue: z.enum(TICKET_QUEUES),
     source: z.enum(TICKET_SOURCES),
     resolutionNote: z.string().nullable(),
@@ -124,6 +134,7 @@ export const ticketListQuerySchema = listQuerySchema.extend({
   priority: csvOf(TICKET_PRIORITIES).optional(),
   clientId: z.uuid().optional(),
   assigneeId: z.union([z.uuid(), z.literal('me'), z.literal('none')]).optional(),
+  teamId: z.union([z.uuid(), z.literal('mine'), z.literal('none')]).optional().meta({ description: 'mine: the teams I belong to' }),
   queue: z.enum(TICKET_QUEUES).optional(),
   slaState: z.enum(SLA_STATES).optional(),
   contractId: z.uuid().optional(),
@@ -305,3 +316,27 @@ export const ticketViewBodySchema = z
   .meta({ id: 'TicketViewBody' });
 export const ticketViewSchema = ticketViewBodySchema.extend({ id: z.uuid(), createdAt: z.iso.datetime() }).meta({ id: 'TicketView' });
 export type TicketView = z.infer<typeof ticketViewSchema>;
+
+// ---------------------------------------------------------------- teams
+
+export const teamBodySchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(80),
+    memberIds: z.array(z.uuid()).max(200).default([]).meta({ description: 'staff users in the team' }),
+  })
+  .meta({ id: 'TeamBody' });
+export type TeamBody = z.infer<typeof teamBodySchema>;
+export const updateTeamBodySchema = z
+  .strictObject({ name: z.string().trim().min(1).max(80).optional(), memberIds: z.array(z.uuid()).max(200).optional() })
+  .meta({ id: 'UpdateTeamBody' });
+export type UpdateTeamBody = z.infer<typeof updateTeamBodySchema>;
+export const teamSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    members: z.array(z.object({ id: z.uuid(), name: z.string() })),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Team' });
+export type Team = z.infer<typeof teamSchema>;

@@ -36,6 +36,8 @@ interface TicketRow {
   description: string;
   assignee_id: string | null;
   assignee_name: string | null;
+  team_id: string | null;
+  team_name: string | null;
   queue: Ticket['queue'];
   source: TicketSource;
   resolution_note: string | null;
@@ -73,6 +75,8 @@ function toTicket(row: TicketRow): Ticket {
     description: row.description,
     assigneeId: row.assignee_id,
     assigneeName: row.assignee_name,
+    teamId: row.team_id,
+    teamName: row.team_name,
     queue: row.queue,
     source: row.source,
     resolutionNote: row.resolution_note,
@@ -100,7 +104,8 @@ function selectTickets(tx: TenantTx) {
     .leftJoin('contacts as p', same('p', 't.contact_id'))
     .leftJoin('contracts as k', same('k', 't.contract_id'))
     .leftJoin('users as u', same('u', 't.assignee_id'))
-    .select('t.*', 'c.name as client_name', 'p.name as contact_name', 'k.name as contract_name', 'u.name as assignee_name');
+    .leftJoin('teams as g', same('g', 't.team_id'))
+    .select('t.*', 'c.name as client_name', 'p.name as contact_name', 'k.name as contract_name', 'u.name as assignee_name', 'g.name as team_name');
 }
 
 export interface NewTicket {
@@ -117,6 +122,7 @@ export interface NewTicket {
   subject: string;
   description: string;
   assigneeId: string | null;
+  teamId?: string | null;
   queue: Ticket['queue'];
   source: TicketSource;
   alertKey: string | null;
@@ -137,6 +143,7 @@ export async function insertTicket(tx: TenantTx, t: NewTicket): Promise<Ticket> 
     subject: t.subject,
     description: t.description,
     assignee_id: t.assigneeId,
+    team_id: t.teamId ?? null,
     queue: t.queue,
     source: t.source,
     alert_key: t.alertKey,
@@ -255,6 +262,9 @@ export async function listTickets(tx: TenantTx, query: TicketListQuery, scope: {
   if (query.assigneeId === 'me') q.where('t.assignee_id', scope.userId);
   else if (query.assigneeId === 'none') q.whereNull('t.assignee_id');
   else if (query.assigneeId) q.where('t.assignee_id', query.assigneeId);
+  if (query.teamId === 'mine') q.whereIn('t.team_id', tx('team_members').where({ user_id: scope.userId }).select('team_id'));
+  else if (query.teamId === 'none') q.whereNull('t.team_id');
+  else if (query.teamId) q.where('t.team_id', query.teamId);
   if (query.q) {
     const like = likePattern(query.q);
     q.where((w) => w.whereILike('t.subject', like).orWhereILike('t.number', like).orWhereILike('c.name', like));
@@ -284,6 +294,7 @@ export type TicketColumns = Partial<{
   subject: string;
   description: string;
   assignee_id: string | null;
+  team_id: string | null;
   queue: Ticket['queue'];
   resolution_note: string | null;
   first_responded_at: string;
