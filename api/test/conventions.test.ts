@@ -84,7 +84,7 @@ describe('request IDs, headers, docs and probes', () => {
       ready = await api.call('GET', '/readyz');
     }
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ postgres: { ok: true }, nats: { ok: true }, temporal: { ok: true } });
+    expect(ready.body.checks).toEqual({ postgres: { ok: true }, nats: { ok: true }, temporal: { ok: true }, storage: { ok: true } });
     const metrics = await fetch(`${api.url}/metrics`);
     const text = await metrics.text();
     expect(text).toContain('vigie_http_request_duration_seconds_bucket');
