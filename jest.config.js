@@ -8,6 +8,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/web/src/', '<rootDir>/.data/', '<rootDir>/.cache/'],
   modulePathIgnorePatterns: ['<rootDir>/.cache/', '<rootDir>/.data/'],
   testTimeout: 60_000,
+  setupFiles: ['<rootDir>/scripts/jest-task-queues.js'],
   // Two cores: two workers keep Postgres and the Temporal server responsive.
   maxWorkers: 2,
   reporters: ['default', ['<rootDir>/scripts/jest-summary-reporter.js', {}]],

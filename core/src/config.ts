@@ -16,6 +16,8 @@ const configSchema = z.object({
   NATS_CREDS: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Appended to every task queue name, so several deployments (or test processes) can share a namespace. */
+  TEMPORAL_TASK_QUEUE_SUFFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/).max(40).default(''),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
   JWT_ISSUER: z.string().default('vigie'),
   JWT_AUDIENCE: z.string().default('vigie-api'),

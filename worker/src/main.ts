@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import pino from 'pino';
-import { TASK_QUEUES, loadConfig, type Domain } from '@vigie/core';
+import { TASK_QUEUES, loadConfig, taskQueueOf, type Domain } from '@vigie/core';
 import { createDb, createStorage, type Db } from '@vigie/db';
 import { createContractActivities, createCrmActivities, createMailer, createTenantActivities, createTicketActivities } from '@vigie/activities';
 import { bundlePath } from '@vigie/workflows/bundles';
@@ -56,13 +56,13 @@ async function main(): Promise<void> {
       Worker.create({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue: TASK_QUEUES[domain],
+        taskQueue: taskQueueOf(domain, config.TEMPORAL_TASK_QUEUE_SUFFIX),
         workflowBundle: { codePath: bundlePath(domain) },
         activities: activitiesFor(domain, db),
       }),
     ),
   );
-  log.info({ taskQueues: domains.map((d) => TASK_QUEUES[d]) }, 'worker running');
+  log.info({ taskQueues: domains.map((d) => taskQueueOf(d, config.TEMPORAL_TASK_QUEUE_SUFFIX)) }, 'worker running');
 
   const sweep = () =>
     sweepOnboarding(db, client).then(

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { TASK_QUEUES } from '@vigie/core';
 import { createTenantActivities } from '@vigie/activities';
 import { createDb, tenantsRepo, withTenant, type Db } from '@vigie/db';
 import { bundlePath } from '@vigie/workflows/bundles';
-import { tenantOnboardingId } from '@vigie/workflows/client';
+import { queueOf, tenantOnboardingId } from '@vigie/workflows/client';
 import { startTestApi, type TestApi } from '../../api/test/support/harness';
 import { sweepOnboarding } from '../src/onboarding-sweep';
 import { installQuietRuntime } from '../../workflows/test/support/runtime';
@@ -24,7 +23,7 @@ beforeAll(async () => {
   client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });
   worker = await Worker.create({
     connection: await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! }),
-    taskQueue: TASK_QUEUES.tenants,
+    taskQueue: queueOf('tenants'),
     workflowBundle: { codePath: bundlePath('tenants') },
     activities: createTenantActivities({ db }),
   });

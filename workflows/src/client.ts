@@ -10,7 +10,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, defineSearchAttributeKey, type UpdateDefinition } from '@temporalio/common';
 import type { Workflow } from '@temporalio/common';
-import { TASK_QUEUES, workflowId, type ConsumptionResult, type Domain, type HourBlockView, type LedgerEntry } from '@vigie/core';
+import { taskQueueOf, workflowId, type ConsumptionResult, type Domain, type HourBlockView, type LedgerEntry } from '@vigie/core';
 import type { tenantOnboardingWorkflow } from './tenants/tenant-onboarding.workflow';
 import { cancelReminderSignal, completeReminderSignal, snoozeReminderSignal, type reminderWorkflow } from './crm/reminder.workflow';
 import type { quotePdfWorkflow } from './crm/quote-pdf.workflow';
@@ -34,6 +34,9 @@ export type { TicketChange } from './tickets/ticket.workflow';
 
 export const TENANT_ID_KEY = defineSearchAttributeKey('TenantId', 'KEYWORD');
 
+/** The queue of a domain in this process's deployment (see TEMPORAL_TASK_QUEUE_SUFFIX in core/src/config.ts). */
+export const queueOf = (domain: Domain): string => taskQueueOf(domain, process.env.TEMPORAL_TASK_QUEUE_SUFFIX ?? '');
+
 /**
  * Starts a workflow under its business ID on its domain's task queue, tagged with the tenant; when it is
  * already running, returns a handle to that run instead.
@@ -45,7 +48,7 @@ async function startOnce<W extends Workflow>(
 ): Promise<WorkflowHandle<W>> {
   // The SDK types `args` with a conditional type a generic W cannot satisfy; Parameters<W> is what it means.
   const options = {
-    taskQueue: TASK_QUEUES[opts.domain],
+    taskQueue: queueOf(opts.domain),
     workflowId: opts.id,
     args: opts.args,
     typedSearchAttributes: [{ key: TENANT_ID_KEY, value: opts.tenantId }],
@@ -182,7 +185,7 @@ async function sendUpdate<Ret, Arg>(client: Client, ids: { tenantId: string; con
   for (let attempt = 0; ; attempt++) {
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof contractWorkflow>('contractWorkflow', {
       workflowId: contractWorkflowId(ids.tenantId, ids.contractId),
-      taskQueue: TASK_QUEUES.contracts,
+      taskQueue: queueOf('contracts'),
       args: [{ tenantId: ids.tenantId, contractId: ids.contractId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [{ key: TENANT_ID_KEY, value: ids.tenantId }],
@@ -250,7 +253,7 @@ export async function startTicketWorkflow(client: Client, ids: { tenantId: strin
  */
 export async function signalTicket(client: Client, ids: { tenantId: string; ticketId: string }, change: TicketChange): Promise<void> {
   await client.workflow.signalWithStart<typeof ticketWorkflow, [TicketChange]>('ticketWorkflow', {
-    taskQueue: TASK_QUEUES.tickets,
+    taskQueue: queueOf('tickets'),
     workflowId: ticketWorkflowId(ids.tenantId, ids.ticketId),
     args: [{ tenantId: ids.tenantId, ticketId: ids.ticketId }],
     signal: ticketChangedSignal,

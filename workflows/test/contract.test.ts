@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { TASK_QUEUES } from '@vigie/core';
 import { createContractActivities, createCrmActivities, createMailer } from '@vigie/activities';
 import { contractsRepo, createDb, LocalDiskStorage, withTenant, type Db } from '@vigie/db';
 import { bundlePath } from '../src/bundles';
+import { queueOf } from '../src/client';
 import { adjustBalanceUpdate, buyBlockUpdate, consumeTimeUpdate, contractChangedSignal, contractWorkflow, hourBankQuery } from '../src/contracts/contract.workflow';
 import { seedHourBank, type SeededHourBank } from '../../worker/test/support/hour-bank';
 import { startSmtpServer } from './support/smtp';
@@ -40,13 +40,13 @@ const DAY = 86_400_000;
 async function withWorkers<T>(work: () => Promise<T>): Promise<T> {
   const contracts = await Worker.create({
     connection: env.nativeConnection,
-    taskQueue: TASK_QUEUES.contracts,
+    taskQueue: queueOf('contracts'),
     workflowBundle: { codePath: bundlePath('contracts') },
     activities: createContractActivities({ db }),
   });
   const crm = await Worker.create({
     connection: env.nativeConnection,
-    taskQueue: TASK_QUEUES.crm,
+    taskQueue: queueOf('crm'),
     workflowBundle: { codePath: bundlePath('crm') },
     activities: createCrmActivities({ db, mailer: createMailer(smtp.url, 'Vigie <contrats@vigie.test>'), storage: new LocalDiskStorage(process.env.STORAGE_DIR!) }),
   });
@@ -55,7 +55,7 @@ async function withWorkers<T>(work: () => Promise<T>): Promise<T> {
 
 const start = (seed: SeededHourBank) =>
   env.client.workflow.start(contractWorkflow, {
-    taskQueue: TASK_QUEUES.contracts,
+    taskQueue: queueOf('contracts'),
     workflowId: `contract:${seed.tenantId}:${seed.contractId}`,
     args: [{ tenantId: seed.tenantId, contractId: seed.contractId }],
   });

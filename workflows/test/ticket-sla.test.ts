@@ -3,11 +3,11 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { DateTime } from 'luxon';
-import { createClientBodySchema, DEFAULT_CALENDAR, TASK_QUEUES, type SlaPolicyBody } from '@vigie/core';
+import { createClientBodySchema, DEFAULT_CALENDAR, type SlaPolicyBody } from '@vigie/core';
 import { createCrmActivities, createMailer, createTicketActivities } from '@vigie/activities';
 import { clientsRepo, createDb, LocalDiskStorage, slaRepo, tenantsRepo, usersRepo, withTenant, type Db } from '@vigie/db';
 import { bundlePath } from '../src/bundles';
-import { signalTicket, startTicketWorkflow, ticketWorkflowId, type TicketChange } from '../src/client';
+import { queueOf, signalTicket, startTicketWorkflow, ticketWorkflowId, type TicketChange } from '../src/client';
 import { ticketSlaQuery, type ticketWorkflow } from '../src/tickets/ticket.workflow';
 import { startSmtpServer } from './support/smtp';
 import { installQuietRuntime } from './support/runtime';
@@ -96,13 +96,13 @@ async function insertTicket(seed: Seed, createdAt: number, opts: { assigneeId?: 
 async function withWorkers<T>(work: () => Promise<T>): Promise<T> {
   const tickets = await Worker.create({
     connection: env.nativeConnection,
-    taskQueue: TASK_QUEUES.tickets,
+    taskQueue: queueOf('tickets'),
     workflowBundle: { codePath: bundlePath('tickets') },
     activities: createTicketActivities({ db }),
   });
   const crm = await Worker.create({
     connection: env.nativeConnection,
-    taskQueue: TASK_QUEUES.crm,
+    taskQueue: queueOf('crm'),
     workflowBundle: { codePath: bundlePath('crm') },
     activities: createCrmActivities({ db, mailer: createMailer(smtp.url, 'Vigie <support@vigie.test>'), storage: new LocalDiskStorage(process.env.STORAGE_DIR!) }),
   });

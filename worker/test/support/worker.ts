@@ -1,5 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { TASK_QUEUES, loadConfig, type Domain } from '@vigie/core';
+import { loadConfig, taskQueueOf, type Domain } from '@vigie/core';
 import { createContractActivities, createCrmActivities, createMailer, createTenantActivities, createTicketActivities } from '@vigie/activities';
 import { createDb, createStorage, type Db } from '@vigie/db';
 import { bundlePath } from '@vigie/workflows/bundles';
@@ -28,7 +28,7 @@ export async function startTestWorker(domains: Domain[]): Promise<{ stop(): Prom
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const workers = await Promise.all(
     domains.map((domain) =>
-      Worker.create({ connection, taskQueue: TASK_QUEUES[domain], workflowBundle: { codePath: bundlePath(domain) }, activities: activitiesFor(domain, db) }),
+      Worker.create({ connection, taskQueue: taskQueueOf(domain, process.env.TEMPORAL_TASK_QUEUE_SUFFIX ?? ''), workflowBundle: { codePath: bundlePath(domain) }, activities: activitiesFor(domain, db) }),
     ),
   );
   const running = workers.map((w) => w.run());

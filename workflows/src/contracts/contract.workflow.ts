@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { TASK_QUEUES, workflowId, type ConsumptionResult, type HourBlockView, type LedgerEntry } from '@vigie/core';
+import { siblingTaskQueue, workflowId, type ConsumptionResult, type HourBlockView, type LedgerEntry } from '@vigie/core';
 import type { ContractActivities, HourBankOperation, HourBankOutcome, HourBankSnapshot } from '@vigie/activities';
 
 const { loadHourBank, applyHourBank } = proxyActivities<ContractActivities>({
@@ -105,7 +105,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<'e
     for (const emailId of emailIds) {
       try {
         await startChild('emailDeliveryWorkflow', {
-          taskQueue: TASK_QUEUES.crm,
+          taskQueue: siblingTaskQueue(workflowInfo().taskQueue, 'crm'),
           workflowId: workflowId('email', tenantId, emailId),
           args: [{ tenantId, emailId }],
           parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { TASK_QUEUES, workflowId, type SlaState, type SlaTargetState, type TicketPriority, type TicketStatus } from '@vigie/core';
+import { siblingTaskQueue, workflowId, type SlaState, type SlaTargetState, type TicketPriority, type TicketStatus } from '@vigie/core';
 import type { SlaCrossing, TicketActivities, TicketSlaInputs } from '@vigie/activities';
 import { deadlines, newClock, overallState, pause, reopen, resume, RUNNING_STATUSES, SLA_TARGETS, stop, targetState, type SlaClock } from './sla-clock';
 
@@ -180,7 +180,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     for (const emailId of emailIds) {
       try {
         await startChild('emailDeliveryWorkflow', {
-          taskQueue: TASK_QUEUES.crm,
+          taskQueue: siblingTaskQueue(workflowInfo().taskQueue, 'crm'),
           workflowId: workflowId('email', tenantId, emailId),
           args: [{ tenantId, emailId }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
