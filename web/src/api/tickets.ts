@@ -1,4 +1,5 @@
 import type {
+  AssignTicketBody,
   CommentBody,
   CreateTicketBody,
   Document,
@@ -22,6 +23,8 @@ export interface TicketListParams extends Partial<ListParams> {
   clientId?: string;
   /** A staff id, `me` or `none` (unassigned). */
   assigneeId?: string;
+  /** A team id, `mine` (the teams I belong to) or `none` (no team). */
+  teamId?: string;
   queue?: 'support' | 'triage';
   slaState?: SlaState;
   contractId?: string;
@@ -38,7 +41,8 @@ export const createTicket = (body: Partial<CreateTicketBody> & Pick<CreateTicket
   http.post<Ticket>('/tickets', body, idempotent(idempotencyKey));
 /** Each changed field is kept in the timeline (from → to). */
 export const updateTicket = (ticketId: string, body: UpdateTicketBody) => http.patch<Ticket>(`/tickets/${id(ticketId)}`, body);
-export const assignTicket = (ticketId: string, technicianId: string | null) => http.post<Ticket>(`/tickets/${id(ticketId)}/assign`, { technicianId });
+/** A technician, a team or both (null clears it; absent leaves it); each change goes to the timeline. */
+export const assignTicket = (ticketId: string, body: AssignTicketBody) => http.post<Ticket>(`/tickets/${id(ticketId)}/assign`, body);
 /** Along TICKET_TRANSITIONS (409 otherwise); resolving or closing needs the note (400 on `note`). */
 export const changeTicketStatus = (ticketId: string, status: TicketStatus, note?: string) =>
   http.post<Ticket>(`/tickets/${id(ticketId)}/status`, note ? { status, note } : { status });

@@ -24,7 +24,11 @@ export function useStaff() {
   }
   void load();
 
+  /** Every active staff member, the signed-in user included (team members). */
+  const all = computed(() => (loaded.value?.userId === auth.user?.id ? loaded.value!.staff : []));
   /** The other staff members (the signed-in user is offered as "me"). */
-  const others = computed(() => (loaded.value?.userId === auth.user?.id ? loaded.value!.staff.filter((u) => u.id !== auth.user?.id) : []));
-  return { others, load };
+  const others = computed(() => all.value.filter((u) => u.id !== auth.user?.id));
+  /** Whether the directory has arrived (pickers show a spinner until then). */
+  const ready = computed(() => loaded.value?.userId === auth.user?.id);
+  return { all, others, ready, load };
 }

@@ -1,6 +1,7 @@
 import type { MessageSchema } from './fr';
 import ticketsEn from './tickets.en';
 import supportSettingsEn from './support-settings.en';
+import billingEn from './billing.en';
 
 /** English: same keys as fr.ts (checked by the type). */
 const en: MessageSchema = {
@@ -34,12 +35,14 @@ const en: MessageSchema = {
     ticketApprovals: 'Approvals',
     planning: 'Planning',
     billing: 'Billing',
+    billingPreBilling: 'Pre-billing',
     assets: 'Assets',
     playbooks: 'Playbooks',
     settingsSection: 'Settings',
     settings: 'Company and branding',
     support: 'Support and SLA',
     users: 'Users',
+    teams: 'Teams',
     audit: 'Audit log',
   },
   header: {
@@ -745,6 +748,7 @@ const en: MessageSchema = {
   },
   tickets: ticketsEn,
   supportSettings: supportSettingsEn,
+  billing: billingEn,
   reminders: {
     mine: 'My reminders',
     create: 'New reminder',
@@ -930,6 +934,7 @@ const en: MessageSchema = {
       amountCents: 'An amount like 12,500.00',
       probability: 'A percentage from 0 to 100',
       hourlyRateCents: 'An amount like 85.00',
+      defaultHourlyRateCents: 'An amount like 85.00',
       priceCents: 'An amount like 850.00',
       minutes: 'A number of hours like 10, 7.5 or 1 h 30 (not zero)',
       hourBank_usualPackMinutes: 'A number of hours like 10 or 7.5',

@@ -4,6 +4,7 @@
  */
 import ticketsFr from './tickets.fr';
 import supportSettingsFr from './support-settings.fr';
+import billingFr from './billing.fr';
 
 const fr = {
   app: { name: 'Vigie', skipToContent: 'Aller au contenu' },
@@ -36,12 +37,14 @@ const fr = {
     ticketApprovals: 'Approbations',
     planning: 'Planning',
     billing: 'Facturation',
+    billingPreBilling: 'Pré-facturation',
     assets: 'Parc',
     playbooks: 'Playbooks',
     settingsSection: 'Paramètres',
     settings: 'Société et marque',
     support: 'Support et SLA',
     users: 'Utilisateurs',
+    teams: 'Équipes',
     audit: 'Journal d’audit',
   },
   header: {
@@ -747,6 +750,7 @@ const fr = {
   },
   tickets: ticketsFr,
   supportSettings: supportSettingsFr,
+  billing: billingFr,
   reminders: {
     mine: 'Mes rappels',
     create: 'Nouveau rappel',
@@ -936,6 +940,7 @@ const fr = {
       amountCents: 'Un montant comme 12 500,00',
       probability: 'Un pourcentage entre 0 et 100',
       hourlyRateCents: 'Un montant comme 85,00',
+      defaultHourlyRateCents: 'Un montant comme 85,00',
       priceCents: 'Un montant comme 850,00',
       minutes: 'Un nombre d’heures comme 10, 7,5 ou 1 h 30 (sans zéro)',
       hourBank_usualPackMinutes: 'Un nombre d’heures comme 10 ou 7,5',

@@ -70,6 +70,10 @@ const KNOWN: { match: RegExp; key: string; path?: string; params?: (m: RegExpExe
   { match: /client user writes public replies only/i, key: 'tickets.problems.clientPublicOnly' },
   { match: /closed ticket takes no more attachments/i, key: 'tickets.problems.closedNoAttachment' },
   { match: /already have a view with this name/i, key: 'tickets.problems.viewNameTaken', path: 'name' },
+  // Teams
+  { match: /^teamId: unknown team/i, key: 'tickets.problems.unknownTeam', path: 'teamId' },
+  { match: /team with this name already exists/i, key: 'tickets.problems.teamNameTaken', path: 'name' },
+  { match: /memberIds has users who are not active staff/i, key: 'tickets.problems.teamMembers', path: 'memberIds' },
   // Time entries and the timer
   { match: /^ticket (\S+) is closed; no more time/i, key: 'tickets.problems.closedNoTime', params: (m) => ({ number: m[1]! }) },
   { match: /technician records their own time only/i, key: 'tickets.problems.ownTimeOnly' },

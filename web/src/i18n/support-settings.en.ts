@@ -131,6 +131,8 @@ const supportSettingsEn: typeof supportSettingsFr = {
     costRateHint: 'What an hour of this person costs: values their approved time',
     hourlyRate: 'Hourly rate outside contracts',
     hourlyRateHint: 'Billed for time spent outside any contract; empty: your company’s default rate',
+    defaultHourlyRate: 'Default hourly rate',
+    defaultHourlyRateHint: 'For out-of-contract time of clients without their own hourly rate; empty: that time is valued at zero',
     invalid: 'An amount like 45.00',
   },
   problems: {

@@ -133,6 +133,8 @@ const supportSettingsFr = {
     costRateHint: 'Ce que coûte une heure de cette personne : valorise son temps approuvé',
     hourlyRate: 'Taux horaire hors contrat',
     hourlyRateHint: 'Facturé pour le temps passé hors contrat ; vide : le taux par défaut de votre société',
+    defaultHourlyRate: 'Taux horaire par défaut',
+    defaultHourlyRateHint: 'Pour le temps hors contrat des clients sans taux horaire propre ; vide : ce temps est valorisé à zéro',
     invalid: 'Un montant comme 45,00',
   },
   problems: {

@@ -12,6 +12,7 @@ export type NavKey =
   | 'settings'
   | 'support'
   | 'users'
+  | 'teams'
   | 'audit';
 
 /** A page inside a module (CRM → Clients, Pipeline): shown under its module in the drawer, same roles. */
@@ -70,13 +71,21 @@ export const STAFF_NAV: readonly NavEntry[] = [
     ],
   },
   { key: 'planning', icon: 'event', path: '/planning', roles: STAFF_ROLES },
-  { key: 'billing', icon: 'receipt_long', path: '/billing', roles: FINANCE },
+  {
+    key: 'billing',
+    icon: 'receipt_long',
+    path: '/billing/pre-billing',
+    section: '/billing',
+    roles: FINANCE,
+    children: [{ key: 'billingPreBilling', testKey: 'billing-pre-billing', icon: 'pending_actions', path: '/billing/pre-billing' }],
+  },
   { key: 'assets', icon: 'devices', path: '/assets', roles: STAFF_ROLES },
   { key: 'playbooks', icon: 'terminal', path: '/playbooks', roles: STAFF_ROLES },
   { key: 'settings', icon: 'tune', path: '/settings', roles: ADMIN, admin: true },
   // Every staff role reads the SLA policies and business hours (they explain the SLA clocks); admins change them.
   { key: 'support', icon: 'support_agent', path: '/settings/support', roles: STAFF_ROLES, admin: true },
   { key: 'users', icon: 'group', path: '/users', roles: ADMIN, admin: true },
+  { key: 'teams', icon: 'groups', path: '/settings/teams', roles: ADMIN, admin: true },
   { key: 'audit', icon: 'history', path: '/audit', roles: ADMIN, admin: true },
 ];
 

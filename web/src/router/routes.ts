@@ -8,7 +8,7 @@ const AuthLayout = () => import('@/layouts/AuthLayout.vue');
 const PlaceholderPage = () => import('@/pages/PlaceholderPage.vue');
 
 /** Modules still to come: each has its route and roles now, and an empty state saying what will be there. */
-const FUTURE_MODULES: NavKey[] = ['planning', 'billing', 'assets', 'playbooks'];
+const FUTURE_MODULES: NavKey[] = ['planning', 'assets', 'playbooks'];
 
 const modulePage = ({ key, icon, roles }: NavEntry): RouteRecordRaw => ({
   path: key,
@@ -71,6 +71,21 @@ const ticketRoutes: RouteRecordRaw = {
   ],
 };
 
+/** Billing: pre-billing first (invoices are still to come); /billing alone opens it. */
+const billingRoutes: RouteRecordRaw = {
+  path: 'billing',
+  meta: { roles: rolesOf('billing') },
+  children: [
+    { path: '', name: 'billing', redirect: { name: 'billing-pre-billing' } },
+    {
+      path: 'pre-billing',
+      name: 'billing-pre-billing',
+      component: () => import('@/pages/PreBillingPage.vue'),
+      meta: { roles: rolesOf('billing', 'billingPreBilling'), titleKey: 'nav.billingPreBilling' },
+    },
+  ],
+};
+
 /** The portal pages built so far; the others still say what will be there. */
 const PORTAL_PAGES: Partial<Record<PortalEntry['key'], () => Promise<unknown>>> = {
   tickets: () => import('@/pages/PortalTicketsPage.vue'),
@@ -103,6 +118,7 @@ export const routes: RouteRecordRaw[] = [
       crmRoutes,
       contractRoutes,
       ticketRoutes,
+      billingRoutes,
       ...STAFF_NAV.filter((entry) => FUTURE_MODULES.includes(entry.key)).map(modulePage),
       { path: 'settings', name: 'settings', component: () => import('@/pages/SettingsPage.vue'), meta: { roles: rolesOf('settings'), titleKey: 'nav.settings' } },
       {
@@ -110,6 +126,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'settings-support',
         component: () => import('@/pages/SupportSettingsPage.vue'),
         meta: { roles: rolesOf('support'), titleKey: 'nav.support' },
+      },
+      {
+        path: 'settings/teams',
+        name: 'settings-teams',
+        component: () => import('@/pages/TeamsPage.vue'),
+        meta: { roles: rolesOf('teams'), titleKey: 'nav.teams' },
       },
       { path: 'users', name: 'users', component: () => import('@/pages/UsersPage.vue'), meta: { roles: rolesOf('users'), titleKey: 'nav.users' } },
       { path: 'audit', name: 'audit', component: () => import('@/pages/AuditLogPage.vue'), meta: { roles: rolesOf('audit'), titleKey: 'nav.audit' } },

@@ -1,5 +1,6 @@
-import type { Locale, TenantSettings } from '@vigie/core';
+import type { Locale, TenantSettings, UpdateTenantSettingsBody } from '@vigie/core';
 import { DEFAULT_PRIMARY } from '@/stores/settings';
+import { centsToInput, parseMoneyToCents } from '@/utils/money';
 
 /** What the settings form edits: every field as a string the inputs can hold. */
 export interface SettingsDraft {
@@ -18,11 +19,16 @@ export interface SettingsDraft {
   locale: Locale;
   currency: string;
   timezone: string;
+  /** The hourly rate for clients without their own, as typed ("72,50"); empty: none. */
+  defaultHourlyRate: string;
 }
 
 export type FieldBinding = (path: string) => { error: boolean; errorMessage: string | undefined; name: string };
 
-export function draftFrom(s: TenantSettings | null): SettingsDraft {
+/** An amount as typed to cents: empty is none (null), unreadable is NaN (the schema refuses it). */
+export const rateCents = (text: string, locale: string): number | null => (text.trim() === '' ? null : parseMoneyToCents(text, locale));
+
+export function draftFrom(s: TenantSettings | null, locale = 'fr'): SettingsDraft {
   const legal = s?.legal;
   const address = legal?.address;
   return {
@@ -47,7 +53,14 @@ export function draftFrom(s: TenantSettings | null): SettingsDraft {
     locale: s?.locale ?? 'fr',
     currency: s?.currency ?? 'EUR',
     timezone: s?.timezone ?? 'Europe/Paris',
+    defaultHourlyRate: s?.defaultHourlyRateCents === null || s?.defaultHourlyRateCents === undefined ? '' : centsToInput(s.defaultHourlyRateCents, locale),
   };
+}
+
+/** The body sent: the draft as it is, but the rate in cents. */
+export function prepareSettings(d: SettingsDraft, locale: string): UpdateTenantSettingsBody {
+  const { defaultHourlyRate, ...rest } = d;
+  return { ...rest, defaultHourlyRateCents: rateCents(defaultHourlyRate, locale) };
 }
 
 export type SettingsTab = 'legal' | 'branding' | 'preferences';
@@ -56,6 +69,6 @@ export const SETTINGS_TABS: SettingsTab[] = ['legal', 'branding', 'preferences']
 /** The tab that shows a field, to point at errors hidden in another tab. */
 export function tabOf(path: string): SettingsTab {
   if (path.startsWith('branding.')) return 'branding';
-  if (['locale', 'currency', 'timezone'].includes(path)) return 'preferences';
+  if (['locale', 'currency', 'timezone', 'defaultHourlyRate'].includes(path)) return 'preferences';
   return 'legal';
 }
