@@ -21,3 +21,4 @@ export * from './contracts/hour-bank';
 export * from './schemas/contracts';
 export * from './schemas/tickets';
 export * from './tickets/business-hours';
+export * from './schemas/planning';

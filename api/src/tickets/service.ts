@@ -116,6 +116,7 @@ const LABELS: Partial<Record<keyof UpdateTicketBody, keyof TicketColumns>> = {
   machineId: 'machine_id',
   queue: 'queue',
   clientId: 'client_id',
+  estimateMinutes: 'estimate_minutes',
 };
 
 const valueOf = (ticket: Ticket, key: keyof UpdateTicketBody): string | null => {

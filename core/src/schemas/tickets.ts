@@ -61,6 +61,7 @@ export const updateTicketBodySchema = z
     machineId: z.uuid().nullable().optional(),
     queue: z.enum(TICKET_QUEUES).optional(),
     clientId: z.uuid().optional().meta({ description: 'only while the ticket is in triage (an e-mail from an unknown sender)' }),
+    estimateMinutes: z.number().int().min(1).max(100_000).nullable().optional(),
   })
   .meta({ id: 'UpdateTicketBody' });
 export type UpdateTicketBody = z.infer<typeof updateTicketBodySchema>;
@@ -114,6 +115,7 @@ export const ticketSchema = z
       firstRespondedAt: z.iso.datetime().nullable(),
     }),
     totalMinutes: z.number().int().meta({ description: 'approved time on this ticket' }),
+    estimateMinutes: z.number().int().nullable().meta({ description: 'expected work, for the capacity forecast' }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     resolvedAt: z.iso.datetime().nullable(),

@@ -48,6 +48,7 @@ interface TicketRow {
   resolution_state: SlaTargetState;
   first_responded_at: Date | null;
   total_minutes: number;
+  estimate_minutes: number | null;
   created_at: Date;
   updated_at: Date;
   resolved_at: Date | null;
@@ -87,6 +88,7 @@ function toTicket(row: TicketRow): Ticket {
       firstRespondedAt: iso(row.first_responded_at),
     },
     totalMinutes: row.total_minutes,
+    estimateMinutes: row.estimate_minutes,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     resolvedAt: iso(row.resolved_at),
@@ -295,6 +297,7 @@ export type TicketColumns = Partial<{
   description: string;
   assignee_id: string | null;
   team_id: string | null;
+  estimate_minutes: number | null;
   queue: Ticket['queue'];
   resolution_note: string | null;
   first_responded_at: string;
