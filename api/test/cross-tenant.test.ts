@@ -1,5 +1,5 @@
 import { startTestApi, type Session, type TestApi } from './support/harness';
-import { crossTenantFixtures } from './cross-tenant/fixtures';
+import { crossTenantFixtures, crossTenantListQueries } from './cross-tenant/fixtures';
 import type { AnyRoute } from '../src/http/route';
 
 /**
@@ -65,7 +65,8 @@ it('never shows tenant A’s objects in tenant B’s lists', async () => {
   expect(reads.length).toBeGreaterThan(3);
   for (const read of reads) {
     const paginated = read.query && 'limit' in ((read.query as { shape?: object }).shape ?? {});
-    const res = await api.call('GET', `/api/v1${read.path}${paginated ? '?limit=200' : ''}`, { token: tenantB.token });
+    const query = [paginated ? 'limit=200' : '', crossTenantListQueries[read.path] ?? ''].filter(Boolean).join('&');
+    const res = await api.call('GET', `/api/v1${read.path}${query ? `?${query}` : ''}`, { token: tenantB.token });
     expect([read.path, res.status]).toEqual([read.path, 200]);
     const text = JSON.stringify(res.body);
     for (const id of idsOfA) expect(text).not.toContain(id);

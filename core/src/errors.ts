@@ -21,6 +21,8 @@ export class AppError extends Error {
     readonly kind: ErrorKind,
     message: string,
     readonly fieldErrors?: FieldError[],
+    /** Extension members of the problem (RFC 9457 §3.2), e.g. the `conflicts` of a refused planning change. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AppError';
@@ -30,8 +32,8 @@ export class AppError extends Error {
     return new AppError('not_found', `${what} not found`);
   }
 
-  static conflict(message: string): AppError {
-    return new AppError('conflict', message);
+  static conflict(message: string, extensions?: Record<string, unknown>): AppError {
+    return new AppError('conflict', message, undefined, extensions);
   }
 
   static invalid(message: string, fieldErrors?: FieldError[]): AppError {

@@ -4,6 +4,7 @@ export const TASK_QUEUES = {
   crm: 'vigie-crm',
   contracts: 'vigie-contracts',
   tickets: 'vigie-tickets',
+  planning: 'vigie-planning',
 } as const;
 
 export type Domain = keyof typeof TASK_QUEUES;

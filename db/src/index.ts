@@ -31,3 +31,4 @@ export * as slaRepo from './repositories/sla';
 export type { SlaColumns, TicketSlaRow } from './repositories/sla';
 export * as staffRepo from './repositories/staff';
 export * as teamsRepo from './repositories/teams';
+export * as interventionsRepo from './repositories/interventions';

@@ -3,7 +3,7 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import pino from 'pino';
 import { TASK_QUEUES, loadConfig, taskQueueOf, type Domain } from '@vigie/core';
 import { createDb, createStorage, type Db } from '@vigie/db';
-import { createContractActivities, createCrmActivities, createMailer, createTenantActivities, createTicketActivities } from '@vigie/activities';
+import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities } from '@vigie/activities';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { sweepOnboarding } from './onboarding-sweep';
 
@@ -25,6 +25,8 @@ function activitiesFor(domain: Domain, db: Db): object {
       return createContractActivities({ db });
     case 'tickets':
       return createTicketActivities({ db });
+    case 'planning':
+      return createPlanningActivities({ db });
   }
 }
 

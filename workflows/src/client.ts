@@ -27,6 +27,12 @@ import {
   type contractWorkflow,
 } from './contracts/contract.workflow';
 import { ticketChangedSignal, type TicketChange, type ticketWorkflow } from './tickets/ticket.workflow';
+import {
+  interventionReminderCancelSignal,
+  interventionRescheduledSignal,
+  type InterventionSchedule,
+  type interventionReminderWorkflow,
+} from './planning/intervention-reminder.workflow';
 
 export type { TicketChange } from './tickets/ticket.workflow';
 
@@ -260,4 +266,36 @@ export async function signalTicket(client: Client, ids: { tenantId: string; tick
     signalArgs: [change],
     typedSearchAttributes: [{ key: TENANT_ID_KEY, value: ids.tenantId }],
   });
+}
+
+export function interventionReminderId(tenantId: string, interventionId: string): string {
+  return workflowId('intervention-reminder', tenantId, interventionId);
+}
+
+/**
+ * Times (or re-times) the reminder before an on-site intervention: signal-with-start, so the first call
+ * starts the timer and later ones move it; after the reminder went out, a new start times a new one.
+ */
+export async function scheduleInterventionReminder(
+  client: Client,
+  input: { tenantId: string; interventionId: string; startAt: string; reminderLeadMinutes: number },
+): Promise<void> {
+  const schedule = { startAt: input.startAt, reminderLeadMinutes: input.reminderLeadMinutes };
+  await client.workflow.signalWithStart<typeof interventionReminderWorkflow, [InterventionSchedule]>('interventionReminderWorkflow', {
+    taskQueue: queueOf('planning'),
+    workflowId: interventionReminderId(input.tenantId, input.interventionId),
+    args: [input],
+    signal: interventionRescheduledSignal,
+    signalArgs: [schedule],
+    typedSearchAttributes: [{ key: TENANT_ID_KEY, value: input.tenantId }],
+  });
+}
+
+/** No reminder any more (cancelled, done, or now remote); none running means nothing to stop. */
+export async function cancelInterventionReminder(client: Client, ids: { tenantId: string; interventionId: string }): Promise<void> {
+  try {
+    await client.workflow.getHandle(interventionReminderId(ids.tenantId, ids.interventionId)).signal(interventionReminderCancelSignal);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
 }

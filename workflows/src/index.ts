@@ -24,3 +24,6 @@ export type { ContractWorkflowInput, ConsumeTimeRequest, BuyBlockRequest, Adjust
 export * as ticketWorkflows from './tickets';
 export { ticketChangedSignal, ticketSlaQuery } from './tickets/ticket.workflow';
 export type { TicketChange, TicketWorkflowInput, TicketSlaView, TicketOutcome } from './tickets/ticket.workflow';
+export * as planningWorkflows from './planning';
+export { interventionRescheduledSignal, interventionReminderCancelSignal, interventionReminderStateQuery } from './planning/intervention-reminder.workflow';
+export type { InterventionReminderInput, InterventionReminderOutcome, InterventionReminderState, InterventionSchedule } from './planning/intervention-reminder.workflow';

@@ -40,12 +40,14 @@ export function zodFieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
   });
 }
 
-export function sendProblem(res: Response, kind: ErrorKind, detail: string, errors?: FieldError[]): void {
+export function sendProblem(res: Response, kind: ErrorKind, detail: string, errors?: FieldError[], extensions?: Record<string, unknown>): void {
   const status = STATUS[kind];
   res
     .status(status)
     .type('application/problem+json')
     .json({
+      // Extension members first: they never replace a standard member.
+      ...extensions,
       type: `urn:vigie:problem:${kind}`,
       title: TITLE[kind],
       status,
@@ -58,7 +60,7 @@ export function sendProblem(res: Response, kind: ErrorKind, detail: string, erro
 /** Turns anything thrown into RFC 9457 problem+json; unknown errors are logged and hidden. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (res.headersSent) return;
-  if (err instanceof AppError) return sendProblem(res, err.kind, err.message, err.fieldErrors);
+  if (err instanceof AppError) return sendProblem(res, err.kind, err.message, err.fieldErrors, err.extensions);
   if (err instanceof z.ZodError) return sendProblem(res, 'invalid_input', 'request is invalid', zodFieldErrors(err));
   const http = err as { type?: string; status?: number; name?: string; message?: string };
   if (http.type === 'entity.parse.failed') return sendProblem(res, 'invalid_input', 'body is not valid JSON');

@@ -311,3 +311,30 @@ crossTenantFixtures.push({
   },
   validBody: { patch: { name: 'Hijacked' } },
 });
+
+async function createIntervention(api: TestApi, owner: Session): Promise<string> {
+  const ticketId = await createTicket(api, owner);
+  const res = await api.call('POST', '/api/v1/interventions', {
+    token: owner.token,
+    body: { ticketId, mode: 'onsite', startAt: '2030-06-03T07:00:00Z', durationMinutes: 60, technicianIds: [owner.user.id], force: true },
+  });
+  if (res.status !== 201) throw new Error(`fixture intervention: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+const interventionScoped = (path: string, validBody?: CrossTenantFixture['validBody']): CrossTenantFixture => ({
+  path,
+  create: async (api, owner) => ({ id: await createIntervention(api, owner) }),
+  ...(validBody ? { validBody } : {}),
+});
+
+crossTenantFixtures.push(
+  interventionScoped('/interventions/:id', { patch: { notes: 'Intrusion', startAt: '2030-06-04T07:00:00Z', force: true } }),
+  interventionScoped('/interventions/:id/cancel'),
+  interventionScoped('/interventions/:id/complete', { post: {} }),
+);
+
+/** Query strings that list routes with required filters need (path → query), so tenant B's list is really read. */
+export const crossTenantListQueries: Record<string, string> = {
+  '/interventions': 'from=2030-06-01T00:00:00Z&to=2030-06-30T00:00:00Z',
+};

@@ -1,6 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig, taskQueueOf, type Domain } from '@vigie/core';
-import { createContractActivities, createCrmActivities, createMailer, createTenantActivities, createTicketActivities } from '@vigie/activities';
+import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities } from '@vigie/activities';
 import { createDb, createStorage, type Db } from '@vigie/db';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { installQuietRuntime } from '../../../workflows/test/support/runtime';
@@ -15,6 +15,8 @@ function activitiesFor(domain: Domain, db: Db): object {
       return createContractActivities({ db });
     case 'tickets':
       return createTicketActivities({ db });
+    case 'planning':
+      return createPlanningActivities({ db });
   }
 }
 

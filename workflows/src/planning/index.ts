@@ -1,0 +1,2 @@
+// Sandbox entry of the `planning` task queue.
+export { interventionReminderWorkflow } from './intervention-reminder.workflow';
