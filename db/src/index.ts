@@ -32,3 +32,6 @@ export type { SlaColumns, TicketSlaRow } from './repositories/sla';
 export * as staffRepo from './repositories/staff';
 export * as teamsRepo from './repositories/teams';
 export * as interventionsRepo from './repositories/interventions';
+export * as availabilityRepo from './repositories/availability';
+export * as schedulesRepo from './repositories/schedules';
+export * as calendarFeedsRepo from './repositories/calendar-feeds';

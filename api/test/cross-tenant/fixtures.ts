@@ -312,6 +312,34 @@ crossTenantFixtures.push({
   validBody: { patch: { name: 'Hijacked' } },
 });
 
+// Planning availability: tenant A's absences; tenant A's admin as the technician whose schedule,
+// calendar and calendar feed are addressed.
+const absenceScoped = (path: string, validBody?: CrossTenantFixture['validBody']): CrossTenantFixture => ({
+  path,
+  create: async (api, owner) => {
+    const res = await api.call('POST', '/api/v1/absences', {
+      token: owner.token,
+      body: { kind: 'sick', startAt: '2027-05-10T07:00:00Z', endAt: '2027-05-10T16:00:00Z', reason: 'Absence confidentielle' },
+    });
+    if (res.status !== 201) throw new Error(`fixture absence: ${res.status} ${JSON.stringify(res.body)}`);
+    return { id: res.body.id };
+  },
+  ...(validBody ? { validBody } : {}),
+});
+const technicianScoped = (path: string, extra: Omit<CrossTenantFixture, 'path' | 'create'> = {}): CrossTenantFixture => ({
+  path,
+  create: async (_api, owner) => ({ id: owner.user.id }),
+  ...extra,
+});
+crossTenantFixtures.push(
+  absenceScoped('/absences/:id'),
+  absenceScoped('/absences/:id/approve', { post: { comment: 'Intrusion' } }),
+  absenceScoped('/absences/:id/reject', { post: { comment: 'Intrusion' } }),
+  technicianScoped('/technicians/:id/schedule', { validBody: { put: { week: null } } }),
+  technicianScoped('/technicians/:id/calendar', { validQuery: { get: 'from=2027-05-10T00:00:00Z&to=2027-05-17T00:00:00Z' } }),
+  technicianScoped('/technicians/:id/calendar-feed'),
+);
+
 async function createIntervention(api: TestApi, owner: Session): Promise<string> {
   const ticketId = await createTicket(api, owner);
   const res = await api.call('POST', '/api/v1/interventions', {
