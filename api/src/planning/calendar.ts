@@ -1,11 +1,11 @@
 import { AppError, STAFF_ROLES, startOfLocalDate, dailyWorkload, idParamsSchema, rangeQuerySchema, technicianCalendarSchema, type Intervention, type PlannedSlot } from '@vigie/core';
-import { availabilityRepo } from '@vigie/db';
+import { availabilityRepo, interventionsRepo } from '@vigie/db';
 import { route, type AnyRoute } from '../http/route';
 import { addDays, coreAbsence, mondayOf, dateSpan, localDate, technicianCalendar, technicianOr404 } from './technician-calendars';
 
 const MAX_DAYS = 93;
 
-export const slotOf = (i: Intervention): PlannedSlot => ({
+const slotOf = (i: Intervention): PlannedSlot => ({
   id: i.id,
   start: i.startAt,
   durationMinutes: i.durationMinutes,
@@ -39,7 +39,7 @@ export const calendarRoutes: AnyRoute[] = [
         const toDate = localDate(to - 1, tz);
         const span = dateSpan(fromDate, toDate, tz);
         // One transaction is one connection: its queries run one after the other.
-        const interventions = await availabilityRepo.interventionsOf(t, [params.id], span.from, span.to);
+        const interventions = await interventionsRepo.listInterventions(t, { from: span.from, to: span.to, technicianId: params.id });
         const absences = await availabilityRepo.absencesIn(t, { technicianId: params.id, statuses: ['requested', 'approved'], from: span.from, to: span.to });
         const days = dailyWorkload({
           technicianId: params.id,

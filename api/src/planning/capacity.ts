@@ -1,7 +1,6 @@
 import { AppError, TICKET_PRIORITIES, capacityForecast, capacityQuerySchema, capacitySchema, type TicketPriority } from '@vigie/core';
-import { availabilityRepo, schedulesRepo, teamsRepo, type TenantTx } from '@vigie/db';
+import { availabilityRepo, interventionsRepo, schedulesRepo, teamsRepo, type TenantTx } from '@vigie/db';
 import { route, type AnyRoute } from '../http/route';
-import { slotOf } from './calendar';
 import { addDays, coreAbsence, dateSpan, localDate, mondayOf, tenantCalendar, withWeek } from './technician-calendars';
 
 /** Minutes a ticket of each priority takes when neither its estimate nor closed tickets tell. */
@@ -39,7 +38,7 @@ export const capacityRoutes: AnyRoute[] = [
         // One transaction is one connection: its queries run one after the other.
         const weeksOf = await schedulesRepo.weeksByUser(t, ids);
         const absences = await availabilityRepo.absencesIn(t, { userIds: ids, statuses: ['approved'], from: span.from, to: span.to });
-        const interventions = await availabilityRepo.interventionsOf(t, ids, span.from, span.to);
+        const slots = ids.length ? await interventionsRepo.slotsOf(t, ids, span.from, span.to) : [];
         const tickets = await availabilityRepo.openTickets(t, query.teamId ? { teamId: query.teamId, userIds: ids } : undefined);
         const averages = await averageByPriority(t);
         const names = await availabilityRepo.teamNames(t);
@@ -52,7 +51,7 @@ export const capacityRoutes: AnyRoute[] = [
             absences: absences.filter((a) => a.technicianId === x.id).map(coreAbsence),
             teamIds: x.teamIds,
           })),
-          slots: interventions.map(slotOf),
+          slots,
           openTickets: tickets,
           averageByPriority: averages,
         });

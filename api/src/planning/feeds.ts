@@ -1,5 +1,5 @@
 import { AppError, STAFF_ROLES, calendarFeedSchema, idParamsSchema } from '@vigie/core';
-import { availabilityRepo, calendarFeedsRepo, withTenant } from '@vigie/db';
+import { availabilityRepo, calendarFeedsRepo, interventionsRepo, withTenant } from '@vigie/db';
 import { z } from 'zod';
 import { hashOpaqueToken, newOpaqueToken } from '../auth/tokens';
 import type { AppDeps } from '../deps';
@@ -35,7 +35,7 @@ async function renderFeed(deps: AppDeps, token: string): Promise<string> {
     const from = new Date(now - PAST_DAYS * DAY).toISOString();
     const to = new Date(now + FUTURE_DAYS * DAY).toISOString();
     const calendar = await tenantCalendar(tx, target.tenantId);
-    const interventions = await availabilityRepo.interventionsOf(tx, [target.userId], from, to);
+    const interventions = await interventionsRepo.listInterventions(tx, { from, to, technicianId: target.userId });
     const absences = await availabilityRepo.absencesIn(tx, { technicianId: target.userId, statuses: ['approved'], from, to });
     return renderTechnicianFeed({
       technicianName: owner.name,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AbsenceView, Intervention, InterventionStatus, TicketPriority } from '@vigie/core';
+import type { AbsenceView, TicketPriority } from '@vigie/core';
 import { paginate } from '../pagination';
 import type { TenantTx } from '../tenancy';
 
@@ -142,78 +142,6 @@ export async function decideAbsence(tx: TenantTx, id: string, d: { status: 'appr
 
 export async function deleteAbsence(tx: TenantTx, id: string): Promise<void> {
   await tx('absences').where({ id }).delete();
-}
-
-// ---------------------------------------------------------------- interventions (read side for calendars)
-
-interface InterventionRow {
-  id: string;
-  ticket_id: string;
-  ticket_number: string;
-  ticket_subject: string;
-  client_id: string;
-  client_name: string;
-  mode: 'remote' | 'onsite';
-  start_at: Date;
-  duration_minutes: number;
-  status: InterventionStatus;
-  site_id: string | null;
-  address: string | null;
-  notes: string;
-  reminder_lead_minutes: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-/**
- * Interventions of these technicians that overlap [from, to), by start, with all their technicians. A
- * minimal read for calendars, capacity and the feed (the interventions module owns the writes).
- */
-export async function interventionsOf(tx: TenantTx, userIds: string[], from: string, to: string): Promise<Intervention[]> {
-  if (userIds.length === 0) return [];
-  const rows = (await tx('interventions as i')
-    .join('tickets as t', function () {
-      this.on('t.tenant_id', 'i.tenant_id').andOn('t.id', 'i.ticket_id');
-    })
-    .join('clients as c', function () {
-      this.on('c.tenant_id', 't.tenant_id').andOn('c.id', 't.client_id');
-    })
-    .whereExists((q) => q.select(tx.raw('1')).from('intervention_technicians as it').whereRaw('it.tenant_id = i.tenant_id and it.intervention_id = i.id').whereIn('it.user_id', userIds))
-    .where('i.start_at', '<', to)
-    .whereRaw(`i.start_at + make_interval(mins => i.duration_minutes) > ?`, [from])
-    .orderBy([{ column: 'i.start_at' }, { column: 'i.id' }])
-    .select('i.*', 't.number as ticket_number', 't.subject as ticket_subject', 't.client_id', 'c.name as client_name')) as InterventionRow[];
-  if (rows.length === 0) return [];
-  const technicians = (await tx('intervention_technicians as it')
-    .join('users as u', function () {
-      this.on('u.tenant_id', 'it.tenant_id').andOn('u.id', 'it.user_id');
-    })
-    .whereIn('it.intervention_id', rows.map((r) => r.id))
-    .orderBy([{ column: 'u.name' }, { column: 'u.id' }])
-    .select('it.intervention_id', 'u.id', 'u.name')) as { intervention_id: string; id: string; name: string }[];
-  return rows.map((r) => {
-    const start = r.start_at.getTime();
-    return {
-      id: r.id,
-      ticketId: r.ticket_id,
-      ticketNumber: r.ticket_number,
-      ticketSubject: r.ticket_subject,
-      clientId: r.client_id,
-      clientName: r.client_name,
-      mode: r.mode,
-      startAt: r.start_at.toISOString(),
-      endAt: new Date(start + r.duration_minutes * 60_000).toISOString(),
-      durationMinutes: r.duration_minutes,
-      status: r.status,
-      technicians: technicians.filter((t) => t.intervention_id === r.id).map(({ id, name }) => ({ id, name })),
-      siteId: r.site_id,
-      address: r.address,
-      notes: r.notes,
-      reminderLeadMinutes: r.reminder_lead_minutes,
-      createdAt: r.created_at.toISOString(),
-      updatedAt: r.updated_at.toISOString(),
-    };
-  });
 }
 
 // ---------------------------------------------------------------- open tickets for capacity
