@@ -2,6 +2,7 @@ import type { MessageSchema } from './fr';
 import ticketsEn from './tickets.en';
 import supportSettingsEn from './support-settings.en';
 import billingEn from './billing.en';
+import planningEn from './planning.en';
 
 /** English: same keys as fr.ts (checked by the type). */
 const en: MessageSchema = {
@@ -749,6 +750,7 @@ const en: MessageSchema = {
   tickets: ticketsEn,
   supportSettings: supportSettingsEn,
   billing: billingEn,
+  planning: planningEn,
   reminders: {
     mine: 'My reminders',
     create: 'New reminder',

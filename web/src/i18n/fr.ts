@@ -5,6 +5,7 @@
 import ticketsFr from './tickets.fr';
 import supportSettingsFr from './support-settings.fr';
 import billingFr from './billing.fr';
+import planningFr from './planning.fr';
 
 const fr = {
   app: { name: 'Vigie', skipToContent: 'Aller au contenu' },
@@ -751,6 +752,7 @@ const fr = {
   tickets: ticketsFr,
   supportSettings: supportSettingsFr,
   billing: billingFr,
+  planning: planningFr,
   reminders: {
     mine: 'Mes rappels',
     create: 'Nouveau rappel',

@@ -8,7 +8,7 @@ const AuthLayout = () => import('@/layouts/AuthLayout.vue');
 const PlaceholderPage = () => import('@/pages/PlaceholderPage.vue');
 
 /** Modules still to come: each has its route and roles now, and an empty state saying what will be there. */
-const FUTURE_MODULES: NavKey[] = ['planning', 'assets', 'playbooks'];
+const FUTURE_MODULES: NavKey[] = ['assets', 'playbooks'];
 
 const modulePage = ({ key, icon, roles }: NavEntry): RouteRecordRaw => ({
   path: key,
@@ -119,6 +119,7 @@ export const routes: RouteRecordRaw[] = [
       contractRoutes,
       ticketRoutes,
       billingRoutes,
+      { path: 'planning', name: 'planning', component: () => import('@/pages/PlanningPage.vue'), meta: { roles: rolesOf('planning'), titleKey: 'nav.planning' } },
       ...STAFF_NAV.filter((entry) => FUTURE_MODULES.includes(entry.key)).map(modulePage),
       { path: 'settings', name: 'settings', component: () => import('@/pages/SettingsPage.vue'), meta: { roles: rolesOf('settings'), titleKey: 'nav.settings' } },
       {
