@@ -125,4 +125,49 @@ it('a technician drags an intervention to another day (saved, same time), then o
       { selector: block(a.id), date: wednesday },
     );
   });
+
+  await step(page, 'the team view shows it in the technician’s row, on Wednesday', async () => {
+    await page.click(tid('planning-view-team'));
+    await page.waitForSelector(`${tid('planning-team-cell')}[data-technician="${techId}"][data-date="${wednesday}"] ${block(a.id)}`);
+    await page.waitForSelector(`${tid('planning-team-cell')}[data-technician="${techId}"][data-date="${thursday}"] ${block(b.id)}`);
+    await screenshot(page, 'planning-team');
+  });
+});
+
+it('plans an intervention from the ticket page, then completes it: one time entry in one click', async () => {
+  const admin = await api.signup({ tenantName: 'Infogérance Interventions' });
+  const call = (method: string, url: string, body?: unknown) => api.call(method, `/api/v1${url}`, { token: admin.token, ...(body !== undefined ? { body } : {}) });
+  const client = (await call('POST', '/clients', { name: 'Cabinet Durand' })).body;
+  const me = (await call('GET', '/me')).body;
+  const ticket = (await call('POST', '/tickets', { clientId: client.id, subject: 'Migration de la messagerie', assigneeId: me.id })).body;
+  const zone: string = (await call('GET', '/settings/business-calendar')).body.timeZone;
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date());
+  const weekday = ((new Date(`${today}T12:00:00Z`).getUTCDay() + 6) % 7) + 1;
+  const monday = addDays(today, 8 - weekday);
+
+  await step(page, 'plan it from the ticket: mode, date, time, duration, technician; no conflict', async () => {
+    await loginThroughUi(page, api.url, admin.email, admin.password);
+    await page.goto(`${api.url}/tickets/${ticket.id}`);
+    await page.waitForSelector(tid('ticket-interventions-empty'));
+    await page.click(tid('ticket-plan'));
+    await page.waitForSelector(tid('intervention-dialog'));
+    await page.fill(tid('intervention-date'), monday);
+    await page.fill(tid('intervention-time'), '10:00');
+    await page.fill(tid('intervention-duration'), '1 h 30');
+    await page.click(tid('intervention-submit'));
+    await page.waitForSelector(tid('ticket-intervention'));
+    const list = (await call('GET', `/interventions?ticketId=${ticket.id}&from=${encodeURIComponent(instantOf(monday, '00:00', zone))}&to=${encodeURIComponent(instantOf(addDays(monday, 1), '00:00', zone))}`)).body.items;
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ mode: 'remote', durationMinutes: 90, status: 'planned' });
+    expect(new Date(list[0].startAt).toISOString()).toBe(instantOf(monday, '10:00', zone));
+  });
+
+  await step(page, '“Terminer” completes it and makes its time entry', async () => {
+    await page.click(tid('ticket-intervention-complete'));
+    await page.waitForSelector(`${tid('ticket-intervention')}[data-status="done"]`);
+    const entries = (await call('GET', `/tickets/${ticket.id}/time-entries`)).body.items;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ minutes: 90, status: 'pending' });
+    await page.waitForSelector(tid('time-entry'));
+  });
 });
