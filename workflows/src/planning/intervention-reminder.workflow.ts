@@ -58,18 +58,22 @@ export async function interventionReminderWorkflow(input: InterventionReminderIn
     if (cancelled) return (outcome = 'cancelled');
     if (changed) continue;
     const { reminded, emailIds } = await remindIntervention({ tenantId: input.tenantId, interventionId: input.interventionId, startAt: schedule.startAt });
+    const deliveries: Promise<unknown>[] = [];
     for (const emailId of emailIds) {
       try {
-        await startChild('emailDeliveryWorkflow', {
+        const child = await startChild('emailDeliveryWorkflow', {
           taskQueue: siblingTaskQueue(workflowInfo().taskQueue, 'crm'),
           workflowId: workflowId('email', input.tenantId, emailId),
           args: [{ tenantId: input.tenantId, emailId }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
         });
+        deliveries.push(child.result().catch(() => undefined));
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
     }
+    // The run ends once its e-mails are delivered (or given up on): they are its only effect.
+    await Promise.all(deliveries);
     // A move that arrived while the activity ran is not lost: the timer starts over.
     if (changed && !cancelled) continue;
     return (outcome = reminded ? 'reminded' : 'skipped');
