@@ -7,14 +7,12 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
-  ParentClosePolicy,
   proxyActivities,
   setHandler,
-  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { siblingTaskQueue, workflowId, type ConsumptionResult, type HourBlockView, type LedgerEntry } from '@vigie/core';
+import type { ConsumptionResult, HourBlockView, LedgerEntry } from '@vigie/core';
+import { startEmailDeliveries } from '../shared/email-delivery';
 import type { ContractActivities, HourBankOperation, HourBankOutcome, HourBankSnapshot } from '@vigie/activities';
 
 const { loadHourBank, applyHourBank } = proxyActivities<ContractActivities>({
@@ -91,7 +89,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<'e
       try {
         const outcome = await applyHourBank({ tenantId, contractId, at: now(), operation });
         snapshot = outcome.snapshot;
-        await deliver(outcome.emailIds);
+        await startEmailDeliveries(tenantId, outcome.emailIds);
         return outcome;
       } catch (err) {
         // A refusal fails the update with its reason; the workflow itself carries on.
@@ -99,22 +97,6 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<'e
         throw err;
       }
     });
-
-  /** Each queued e-mail gets its own durable delivery (patient SMTP retries), which outlives this run. */
-  async function deliver(emailIds: string[]): Promise<void> {
-    for (const emailId of emailIds) {
-      try {
-        await startChild('emailDeliveryWorkflow', {
-          taskQueue: siblingTaskQueue(workflowInfo().taskQueue, 'crm'),
-          workflowId: workflowId('email', tenantId, emailId),
-          args: [{ tenantId, emailId }],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-    }
-  }
 
   const requireActive = () => !snapshot || snapshot.status === 'active' || reject(`the contract is ${snapshot.status}; only an active contract consumes time`);
   const requireOpen = () => !snapshot || snapshot.status !== 'ended' || reject('the contract has ended');

@@ -1,6 +1,5 @@
-import { condition, defineQuery, defineSignal, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { siblingTaskQueue, workflowId } from '@vigie/core';
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { startEmailDeliveries } from '../shared/email-delivery';
 import type { PlanningActivities } from '@vigie/activities';
 
 const { remindIntervention } = proxyActivities<PlanningActivities>({
@@ -58,20 +57,7 @@ export async function interventionReminderWorkflow(input: InterventionReminderIn
     if (cancelled) return (outcome = 'cancelled');
     if (changed) continue;
     const { reminded, emailIds } = await remindIntervention({ tenantId: input.tenantId, interventionId: input.interventionId, startAt: schedule.startAt });
-    const deliveries: Promise<unknown>[] = [];
-    for (const emailId of emailIds) {
-      try {
-        const child = await startChild('emailDeliveryWorkflow', {
-          taskQueue: siblingTaskQueue(workflowInfo().taskQueue, 'crm'),
-          workflowId: workflowId('email', input.tenantId, emailId),
-          args: [{ tenantId: input.tenantId, emailId }],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-        });
-        deliveries.push(child.result().catch(() => undefined));
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-    }
+    const deliveries = (await startEmailDeliveries(input.tenantId, emailIds)).map((child) => child.result().catch(() => undefined));
     // The run ends once its e-mails are delivered (or given up on): they are its only effect.
     await Promise.all(deliveries);
     // A move that arrived while the activity ran is not lost: the timer starts over.

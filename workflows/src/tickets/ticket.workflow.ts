@@ -4,14 +4,12 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
-  ParentClosePolicy,
   proxyActivities,
   setHandler,
-  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { siblingTaskQueue, workflowId, type SlaState, type SlaTargetState, type TicketPriority, type TicketStatus } from '@vigie/core';
+import type { SlaState, SlaTargetState, TicketPriority, TicketStatus } from '@vigie/core';
+import { startEmailDeliveries } from '../shared/email-delivery';
 import type { SlaCrossing, TicketActivities, TicketSlaInputs } from '@vigie/activities';
 import { deadlines, newClock, overallState, pause, reopen, resume, RUNNING_STATUSES, SLA_TARGETS, stop, targetState, type SlaClock } from './sla-clock';
 
@@ -175,22 +173,6 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
   const memory = m;
 
-  /** Each queued e-mail gets its own durable delivery (patient SMTP retries), which outlives this run. */
-  async function deliver(emailIds: string[]): Promise<void> {
-    for (const emailId of emailIds) {
-      try {
-        await startChild('emailDeliveryWorkflow', {
-          taskQueue: siblingTaskQueue(workflowInfo().taskQueue, 'crm'),
-          workflowId: workflowId('email', tenantId, emailId),
-          args: [{ tenantId, emailId }],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-    }
-  }
-
   /** Writes the SLA columns when they changed (always with a crossing, which also notifies). */
   async function save(crossing?: SlaCrossing): Promise<void> {
     const sla = columnsOf(memory);
@@ -198,7 +180,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     if (!crossing && json === memory.saved) return;
     const { emailIds } = await saveTicketSla({ tenantId, ticketId, sla, ...(crossing ? { crossing } : {}) });
     memory.saved = json;
-    await deliver(emailIds);
+    await startEmailDeliveries(tenantId, emailIds);
   }
 
   /** Fires what is due now (a breach also covers its warning) and refreshes the due dates of running clocks. */
