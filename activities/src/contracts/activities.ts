@@ -18,9 +18,9 @@ import {
   type LedgerEntry,
   type Threshold,
 } from '@vigie/core';
-import { clientsRepo, contractsRepo, notificationsRepo, outboxRepo, withTenant, type Db, type NewBlock, type StoredConsumption, type TenantTx } from '@vigie/db';
+import { clientsRepo, contractsRepo, notificationsRepo, outboxRepo, staffRepo, withTenant, type Db, type NewBlock, type StoredConsumption, type TenantTx } from '@vigie/db';
 import { proposeRenewal } from './renewal';
-import { thresholdMessage, thresholdRecipients } from './threshold-notice';
+import { thresholdMessage } from './threshold-notice';
 
 export interface ContractActivityDeps {
   db: Db;
@@ -109,7 +109,8 @@ export function createContractActivities({ db }: ContractActivityDeps) {
   /** Notifications, e-mails and the renewal proposal for thresholds just crossed, in the same transaction. */
   async function onThresholds(tx: TenantTx, tenantId: string, contract: Contract, crossed: Threshold[], cause: string, balance: number): Promise<string[]> {
     if (crossed.length === 0) return [];
-    const recipients = await thresholdRecipients(tx, contract);
+    // The account manager, else the tenant's admins and managers.
+    const recipients = await staffRepo.noticeRecipients(tx, contract.accountManagerId);
     const contact = contract.notifyContactId ? await clientsRepo.findContact(tx, contract.notifyContactId) : undefined;
     const emailIds: string[] = [];
     for (const threshold of crossed) {

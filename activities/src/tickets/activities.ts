@@ -1,5 +1,5 @@
 import type { BusinessCalendar, SlaPolicy, TicketPriority, TicketStatus } from '@vigie/core';
-import { notificationsRepo, outboxRepo, slaRepo, withTenant, type Db, type SlaColumns, type TicketSlaRow } from '@vigie/db';
+import { notificationsRepo, outboxRepo, slaRepo, staffRepo, withTenant, type Db, type SlaColumns, type TicketSlaRow } from '@vigie/db';
 
 export interface TicketActivityDeps {
   db: Db;
@@ -90,7 +90,7 @@ export function createTicketActivities({ db }: TicketActivityDeps) {
         const message = crossingMessage(ticket, crossing);
         await slaRepo.insertSystemEvent(tx, { tenantId, ticketId, key, kind: 'sla', field: crossing.target, toValue: crossing.level, body: message.body, at: crossing.at });
         const emailIds: string[] = [];
-        for (const user of await slaRepo.slaRecipients(tx, ticket.assigneeId)) {
+        for (const user of await staffRepo.noticeRecipients(tx, ticket.assigneeId)) {
           await notificationsRepo.notify(tx, { tenantId, userId: user.id, kind: 'ticket-sla', title: message.title, body: message.body, link: `/tickets/${ticketId}`, sourceKey: `${key}:${user.id}` });
           emailIds.push(await outboxRepo.enqueueEmail(tx, { tenantId, idempotencyKey: `${key}:${user.email}`, to: user.email, subject: message.title, text: `${message.body}\n` }));
         }

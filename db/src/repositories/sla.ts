@@ -246,15 +246,6 @@ export async function insertSystemEvent(
   return inserted.length > 0;
 }
 
-/** Who hears of an SLA warning or breach: the assignee, or else the tenant's admins and managers. */
-export async function slaRecipients(tx: TenantTx, assigneeId: string | null): Promise<{ id: string; email: string }[]> {
-  if (assigneeId) {
-    const assignee = (await tx('users').where({ id: assigneeId, disabled: false }).first('id', 'email')) as { id: string; email: string } | undefined;
-    if (assignee) return [assignee];
-  }
-  return (await tx('users').whereIn('role', ['admin', 'manager']).where({ disabled: false }).orderBy('created_at').select('id', 'email')) as { id: string; email: string }[];
-}
-
 /**
  * Closes a ticket still resolved since `resolvedBefore` or earlier (the auto-close): status, closed_at
  * and the change event. Anything else (reopened, resolved again later, already closed) changes nothing.

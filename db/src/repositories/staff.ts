@@ -11,3 +11,15 @@ export interface StaffMember {
 export async function listStaff(tx: TenantTx): Promise<StaffMember[]> {
   return (await tx('users').whereNot('role', 'client').where({ disabled: false }).orderBy([{ column: 'name' }, { column: 'id' }]).select('id', 'name', 'email', 'role')) as StaffMember[];
 }
+
+/**
+ * Who hears of something that needs a person (an SLA breach, a crossed hour-bank threshold): the user in
+ * charge when there is one and they are active, else the tenant's active admins and managers.
+ */
+export async function noticeRecipients(tx: TenantTx, userInCharge: string | null): Promise<{ id: string; email: string }[]> {
+  if (userInCharge) {
+    const user = (await tx('users').where({ id: userInCharge, disabled: false }).first('id', 'email')) as { id: string; email: string } | undefined;
+    if (user) return [user];
+  }
+  return (await tx('users').whereIn('role', ['admin', 'manager']).where({ disabled: false }).orderBy('created_at').select('id', 'email')) as { id: string; email: string }[];
+}
