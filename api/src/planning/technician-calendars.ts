@@ -1,4 +1,4 @@
-import { AppError, startOfLocalDate, validateCalendar, type Absence, type AbsenceView, type BusinessCalendar } from '@vigie/core';
+import { AppError, startOfLocalDate, validateCalendar, type BusinessCalendar } from '@vigie/core';
 import { availabilityRepo, schedulesRepo, slaRepo, type TenantTx } from '@vigie/db';
 
 /**
@@ -29,7 +29,7 @@ export async function technicianOr404(tx: TenantTx, id: string) {
   return user;
 }
 
-export const coreAbsence = (a: AbsenceView): Absence => ({ id: a.id, start: a.startAt, end: a.endAt, kind: a.kind, status: a.status });
+export const coreAbsence = availabilityRepo.asPlanningAbsence;
 
 /** 'YYYY-MM-DD' of an instant in a time zone. */
 export function localDate(ms: number, timeZone: string): string {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { AbsenceView, TicketPriority } from '@vigie/core';
+import type { Absence, AbsenceView, TicketPriority } from '@vigie/core';
 import { paginate } from '../pagination';
+import { likePattern } from '../query-helpers';
 import type { TenantTx } from '../tenancy';
 
 type AbsenceKind = AbsenceView['kind'];
@@ -98,7 +99,7 @@ function filterAbsences(q: ReturnType<typeof absences>, f: AbsenceFilter) {
   if (f.status) q.where('a.status', f.status);
   if (f.from) q.where('a.end_at', '>', f.from);
   if (f.to) q.where('a.start_at', '<', f.to);
-  if (f.q) q.where((w) => w.whereILike('a.reason', `%${f.q}%`).orWhereILike('u.name', `%${f.q}%`));
+  if (f.q) q.where((w) => w.whereILike('a.reason', likePattern(f.q!)).orWhereILike('u.name', likePattern(f.q!)));
   return q;
 }
 
@@ -109,6 +110,9 @@ export async function listAbsences(tx: TenantTx, f: AbsenceFilter & { limit: num
     toAbsence,
   );
 }
+
+/** An absence as the planning core reads it (conflicts, availability). */
+export const asPlanningAbsence = (a: AbsenceView): Absence => ({ id: a.id, start: a.startAt, end: a.endAt, kind: a.kind, status: a.status });
 
 /** Every absence matching the filter, by start (calendars, capacity, the feed). */
 export async function absencesIn(tx: TenantTx, f: AbsenceFilter & { statuses?: AbsenceStatus[]; userIds?: string[] }): Promise<AbsenceView[]> {

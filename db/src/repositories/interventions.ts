@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Absence, Address, BusinessCalendar, Intervention, InterventionListQuery, InterventionStatus, PlannedSlot } from '@vigie/core';
 import type { TenantTx } from '../tenancy';
+import { absencesIn, asPlanningAbsence } from './availability';
+import { weeksByUser } from './schedules';
 import { effectiveCalendar } from './sla';
 
 /**
@@ -156,15 +158,9 @@ export async function slotsOf(tx: TenantTx, technicianIds: string[], from: strin
 
 /** Requested and approved absences of these technicians overlapping [from, to), per technician. */
 export async function absencesOf(tx: TenantTx, technicianIds: string[], from: string, to: string): Promise<Record<string, Absence[]>> {
-  const rows = (await tx('absences')
-    .whereIn('user_id', technicianIds)
-    .whereIn('status', ['requested', 'approved'])
-    .where('start_at', '<', to)
-    .where('end_at', '>', from)
-    .orderBy(['start_at', 'id'])
-    .select('id', 'user_id', 'kind', 'status', 'start_at', 'end_at')) as { id: string; user_id: string; kind: Absence['kind']; status: Absence['status']; start_at: Date; end_at: Date }[];
+  const rows = await absencesIn(tx, { userIds: technicianIds, statuses: ['requested', 'approved'], from, to });
   const byTechnician: Record<string, Absence[]> = {};
-  for (const r of rows) (byTechnician[r.user_id] ??= []).push({ id: r.id, kind: r.kind, status: r.status, start: r.start_at.toISOString(), end: r.end_at.toISOString() });
+  for (const a of rows) (byTechnician[a.technicianId] ??= []).push(asPlanningAbsence(a));
   return byTechnician;
 }
 
@@ -174,8 +170,7 @@ export async function absencesOf(tx: TenantTx, technicianIds: string[], from: st
  */
 export async function calendarsOf(tx: TenantTx, tenantId: string, technicianIds: string[]): Promise<Record<string, BusinessCalendar>> {
   const tenant = await effectiveCalendar(tx, tenantId);
-  const weeks = (await tx('technician_schedules').whereIn('user_id', technicianIds).select('user_id', 'week')) as { user_id: string; week: BusinessCalendar['week'] }[];
-  const own = new Map(weeks.map((w) => [w.user_id, w.week]));
+  const own = await weeksByUser(tx, technicianIds);
   return Object.fromEntries(technicianIds.map((id) => [id, { ...tenant, week: own.get(id) ?? tenant.week }]));
 }
 
