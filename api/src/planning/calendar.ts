@@ -1,7 +1,7 @@
-import { AppError, STAFF_ROLES, startOfLocalDate, dailyWorkload, idParamsSchema, rangeQuerySchema, technicianCalendarSchema, type Intervention, type PlannedSlot } from '@vigie/core';
+import { addDays, AppError, STAFF_ROLES, startOfLocalDate, dailyWorkload, idParamsSchema, rangeQuerySchema, technicianCalendarSchema, type Intervention, type PlannedSlot } from '@vigie/core';
 import { availabilityRepo, interventionsRepo } from '@vigie/db';
 import { route, type AnyRoute } from '../http/route';
-import { addDays, coreAbsence, mondayOf, dateSpan, localDate, technicianCalendar, technicianOr404 } from './technician-calendars';
+import { coreAbsence, mondayOf, dateSpan, localDate, technicianCalendar, technicianOr404 } from './technician-calendars';
 
 const MAX_DAYS = 93;
 

@@ -1,7 +1,7 @@
-import { AppError, TICKET_PRIORITIES, capacityForecast, capacityQuerySchema, capacitySchema, type TicketPriority } from '@vigie/core';
+import { addDays, AppError, TICKET_PRIORITIES, capacityForecast, capacityQuerySchema, capacitySchema, type TicketPriority } from '@vigie/core';
 import { availabilityRepo, interventionsRepo, schedulesRepo, teamsRepo, type TenantTx } from '@vigie/db';
 import { route, type AnyRoute } from '../http/route';
-import { addDays, coreAbsence, dateSpan, localDate, mondayOf, tenantCalendar, withWeek } from './technician-calendars';
+import { coreAbsence, dateSpan, localDate, mondayOf, tenantCalendar, withWeek } from './technician-calendars';
 
 /** Minutes a ticket of each priority takes when neither its estimate nor closed tickets tell. */
 export const DEFAULT_MINUTES_BY_PRIORITY: Record<TicketPriority, number> = { low: 30, normal: 60, high: 120, critical: 180 };

@@ -1,4 +1,4 @@
-import { AppError, startOfLocalDate, validateCalendar, type BusinessCalendar } from '@vigie/core';
+import { addDays, AppError, startOfLocalDate, validateCalendar, type BusinessCalendar } from '@vigie/core';
 import { availabilityRepo, schedulesRepo, slaRepo, type TenantTx } from '@vigie/db';
 
 /**
@@ -34,11 +34,6 @@ export const coreAbsence = availabilityRepo.asPlanningAbsence;
 /** 'YYYY-MM-DD' of an instant in a time zone. */
 export function localDate(ms: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
-}
-
-/** The date `days` after a date 'YYYY-MM-DD'. */
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** The instants [start, end) covering the local dates fromDate … toDate included. */
