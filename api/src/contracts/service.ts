@@ -13,7 +13,7 @@ import {
   type UpdateContractBody,
   type AcceptQuoteBody,
 } from '@vigie/core';
-import { clientsRepo, contractsRepo, isCheckViolation, usersRepo, type TenantTx } from '@vigie/db';
+import { staffRepo, clientsRepo, contractsRepo, isCheckViolation, type TenantTx } from '@vigie/db';
 import { adjustBalance, buyBlock, HourBankRefusal, notifyContractChanged } from '@vigie/workflows/client';
 import type { Actor, AuthedContext } from '../http/route';
 
@@ -29,8 +29,8 @@ export async function contractOr404(tx: TenantTx, actor: Actor, id: string): Pro
 
 async function checkPeople(tx: TenantTx, clientId: string, body: { accountManagerId?: string | null | undefined; notifyContactId?: string | null | undefined }): Promise<void> {
   if (body.accountManagerId) {
-    const user = await usersRepo.findUserById(tx, body.accountManagerId);
-    if (!user || user.role === 'client' || user.disabled)
+    const user = await staffRepo.findActiveStaff(tx, body.accountManagerId);
+    if (!user)
       throw AppError.invalid('accountManagerId is not an active staff user', [{ path: 'accountManagerId', message: 'unknown staff user' }]);
   }
   if (body.notifyContactId) {

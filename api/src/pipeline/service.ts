@@ -9,7 +9,7 @@ import {
   type UpdateOpportunityBody,
   type UpdateStageBody,
 } from '@vigie/core';
-import { clientsRepo, pipelineRepo, usersRepo, type TenantTx } from '@vigie/db';
+import { staffRepo, clientsRepo, pipelineRepo, type TenantTx } from '@vigie/db';
 import type { AuthedContext } from '../http/route';
 
 type Ctx = AuthedContext<unknown, unknown, unknown>;
@@ -63,8 +63,8 @@ export async function deleteStage(ctx: Ctx, id: string): Promise<void> {
 
 async function assertOwner(tx: TenantTx, ownerId: string | null | undefined): Promise<void> {
   if (!ownerId) return;
-  const owner = await usersRepo.findUserById(tx, ownerId);
-  if (!owner || owner.role === 'client' || owner.disabled)
+  const owner = await staffRepo.findActiveStaff(tx, ownerId);
+  if (!owner)
     throw AppError.invalid('ownerId is not an active staff user', [{ path: 'ownerId', message: 'unknown staff user' }]);
 }
 

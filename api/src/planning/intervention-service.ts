@@ -9,7 +9,7 @@ import {
   type PlanningConflict,
   type UpdateInterventionBody,
 } from '@vigie/core';
-import { interventionsRepo, ticketsRepo, timeEntriesRepo, usersRepo, type TenantTx } from '@vigie/db';
+import { staffRepo, interventionsRepo, ticketsRepo, timeEntriesRepo, usersRepo, type TenantTx } from '@vigie/db';
 import { cancelInterventionReminder, scheduleInterventionReminder } from '@vigie/workflows/client';
 import type { AuthedContext } from '../http/route';
 
@@ -31,8 +31,8 @@ export async function interventionOr404(tx: TenantTx, id: string, lock = false):
 /** Each technician must be an active staff member. */
 async function checkTechnicians(tx: TenantTx, ids: string[]): Promise<void> {
   for (const id of ids) {
-    const user = await usersRepo.findUserById(tx, id);
-    if (!user || user.role === 'client' || user.disabled) throw field('technicianIds', `${id} is not an active staff user`);
+    const user = await staffRepo.findActiveStaff(tx, id);
+    if (!user) throw field('technicianIds', `${id} is not an active staff user`);
   }
 }
 

@@ -12,7 +12,7 @@ import {
   snoozeReminderBodySchema,
   type Reminder,
 } from '@vigie/core';
-import { clientsRepo, notificationsRepo, pipelineRepo, remindersRepo, usersRepo, type TenantTx } from '@vigie/db';
+import { staffRepo, clientsRepo, notificationsRepo, pipelineRepo, remindersRepo, type TenantTx } from '@vigie/db';
 import { signalReminder, startReminder, type ReminderCommand } from '@vigie/workflows/client';
 import { z } from 'zod';
 import { route, type Actor, type AnyRoute, type AuthedContext } from '../http/route';
@@ -57,8 +57,8 @@ export const reminderRoutes: AnyRoute[] = [
       const { body, actor } = ctx;
       const reminder = await ctx.tx(async (tx) => {
         const ownerId = body.ownerId ?? actor.userId;
-        const owner = await usersRepo.findUserById(tx, ownerId);
-        if (!owner || owner.role === 'client' || owner.disabled) throw AppError.invalid('ownerId is not an active staff user', [{ path: 'ownerId', message: 'unknown staff user' }]);
+        const owner = await staffRepo.findActiveStaff(tx, ownerId);
+        if (!owner) throw AppError.invalid('ownerId is not an active staff user', [{ path: 'ownerId', message: 'unknown staff user' }]);
         if (body.clientId && !(await clientsRepo.findClient(tx, body.clientId))) throw AppError.invalid('unknown client', [{ path: 'clientId', message: 'unknown client' }]);
         if (body.opportunityId && !(await pipelineRepo.findOpportunity(tx, body.opportunityId)))
           throw AppError.invalid('unknown opportunity', [{ path: 'opportunityId', message: 'unknown opportunity' }]);

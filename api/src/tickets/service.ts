@@ -9,7 +9,7 @@ import {
   type TicketStatus,
   type UpdateTicketBody,
 } from '@vigie/core';
-import { clientsRepo, contractsRepo, notificationsRepo, teamsRepo, ticketNoticesRepo, ticketsRepo, usersRepo, type TenantTx, type TicketColumns } from '@vigie/db';
+import { staffRepo, clientsRepo, contractsRepo, notificationsRepo, teamsRepo, ticketNoticesRepo, ticketsRepo, usersRepo, type TenantTx, type TicketColumns } from '@vigie/db';
 import { signalTicket, startEmailDelivery, startTicketWorkflow, type TicketChange } from '@vigie/workflows/client';
 import type { Actor, AuthedContext } from '../http/route';
 
@@ -43,8 +43,8 @@ async function afterCommit(ctx: Ctx, ticketId: string, after: AfterCommit): Prom
 }
 
 async function checkStaff(tx: TenantTx, userId: string, path: string): Promise<{ id: string; name: string }> {
-  const user = await usersRepo.findUserById(tx, userId);
-  if (!user || user.role === 'client' || user.disabled) throw field(path, 'unknown staff user');
+  const user = await staffRepo.findActiveStaff(tx, userId);
+  if (!user) throw field(path, 'unknown staff user');
   return { id: user.id, name: user.name };
 }
 

@@ -10,7 +10,7 @@ import {
   type Timer,
   type UpdateTimeEntryBody,
 } from '@vigie/core';
-import { contractsRepo, timeEntriesRepo, usersRepo, type TenantTx } from '@vigie/db';
+import { staffRepo, contractsRepo, timeEntriesRepo, type TenantTx } from '@vigie/db';
 import { consumeTime, HourBankRefusal, reverseTime } from '@vigie/workflows/client';
 import type { Actor, AuthedContext } from '../http/route';
 import { billingPeriodOf, coveredByAllowance, minutesValueCents, PERIOD_MONTHS, timerMinutes } from './valuation';
@@ -60,8 +60,8 @@ export function listTicketEntries(ctx: Ctx, ticketId: string, query: TimeEntryLi
 async function technicianFor(tx: TenantTx, actor: Actor, technicianId: string | undefined): Promise<string> {
   if (!technicianId || technicianId === actor.userId) return actor.userId;
   if (!isManager(actor)) throw new AppError('forbidden', 'a technician records their own time only');
-  const user = await usersRepo.findUserById(tx, technicianId);
-  if (!user || user.role === 'client' || user.disabled)
+  const user = await staffRepo.findActiveStaff(tx, technicianId);
+  if (!user)
     throw AppError.invalid('technicianId is not an active staff user', [{ path: 'technicianId', message: 'unknown staff user' }]);
   return user.id;
 }

@@ -23,3 +23,8 @@ export async function noticeRecipients(tx: TenantTx, userInCharge: string | null
   }
   return (await tx('users').whereIn('role', ['admin', 'manager']).where({ disabled: false }).orderBy('created_at').select('id', 'email')) as { id: string; email: string }[];
 }
+
+/** A user who can be given work (assigned, owner, account manager, technician): active staff. */
+export async function findActiveStaff(tx: TenantTx, id: string): Promise<StaffMember | undefined> {
+  return (await tx('users').where({ id, disabled: false }).whereNot('role', 'client').first('id', 'name', 'email', 'role')) as StaffMember | undefined;
+}
