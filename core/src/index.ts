@@ -31,3 +31,4 @@ export * from './billing/due-date';
 export * from './billing/dunning';
 export * from './billing/proration';
 export * from './billing/payments';
+export * from './billing/invoice-document';

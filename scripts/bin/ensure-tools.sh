@@ -74,5 +74,9 @@ if [ "${VIGIE_TOOLS_TEST:-0}" = 1 ]; then
   # Browser for the web tests; pdftotext reads rendered PDFs back in tests.
   command -v chromium >/dev/null || apt_install chromium
   command -v pdftotext >/dev/null || apt_install poppler-utils
+  # Further test-only tools, one file each (sourced: they may use say, apt_install, go_build).
+  for extra in "$ROOT"/scripts/bin/tools.d/*.sh; do
+    [ -f "$extra" ] && . "$extra"
+  done
 fi
 say "ready"
