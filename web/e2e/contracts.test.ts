@@ -5,7 +5,7 @@ import { withTenant } from '@vigie/db';
 import { consumeTime } from '@vigie/workflows/client';
 import { startTestWorker } from '../../worker/test/support/worker';
 import { startTestApi, testConfig, uniqueEmail, type Session, type TestApi } from '../../api/test/support/harness';
-import { launchBrowser, loginThroughUi, screenshot, step, tid, unlabelledInputs } from './support/browser';
+import { launchBrowser, loginThroughUi, screenshot, step, tid, unlabelledInputs, waitForDialogClosed } from './support/browser';
 
 /**
  * Contracts and hour banks in real Chromium against the real API, with the contracts and CRM workers in
@@ -120,7 +120,7 @@ it('creates an hour bank, sells a pack, adjusts it, and the client sees the hour
     expect(await page.inputValue(tid('sell-hours'))).toBe('10');
     expect(await page.inputValue(tid('sell-price'))).toBe('850,00');
     await page.click(tid('sell-submit'));
-    await page.waitForSelector(tid('sell-dialog'), { state: 'detached' });
+    await waitForDialogClosed(page, tid('sell-dialog'));
     await waitForText(tid('contract-remaining'), '10 h sur 10 h');
     await page.waitForSelector(`${tid('block-row')}:has-text("850,00")`);
     const blocks = (await call('GET', `/contracts/${contractId}/blocks`)).body.items;
@@ -143,7 +143,7 @@ it('creates an hour bank, sells a pack, adjusts it, and the client sees the hour
     await page.fill(tid('adjust-reason'), 'Intervention du 3 mars saisie hors outil');
     await waitForText(tid('adjust-preview'), '-2 h : le solde passera à 8 h');
     await page.click(tid('adjust-submit'));
-    await page.waitForSelector(tid('adjust-dialog'), { state: 'detached' });
+    await waitForDialogClosed(page, tid('adjust-dialog'));
     await waitForText(tid('contract-remaining'), '8 h sur 10 h');
     const contract = (await call('GET', `/contracts/${contractId}`)).body;
     expect(contract).toMatchObject({ remainingMinutes: 480, capacityMinutes: 600, thresholdsCrossed: [] });

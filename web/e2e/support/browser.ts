@@ -69,3 +69,13 @@ export async function loginThroughUi(page: Page, baseUrl: string, email: string,
   await page.click(tid('login-submit'));
   await page.waitForSelector(tid('dashboard'));
 }
+
+/** Waits for a dialog to close; if it stays open, fails with what it shows (an error banner, a field error). */
+export async function waitForDialogClosed(page: Page, selector: string, timeout = 30_000): Promise<void> {
+  try {
+    await page.waitForSelector(selector, { state: 'detached', timeout });
+  } catch (err) {
+    const shown = await page.textContent(selector).catch(() => null);
+    throw new Error(`${selector} is still open, showing: ${shown?.replace(/\s+/g, ' ').trim() ?? '(gone)'}\n${err instanceof Error ? err.message : String(err)}`);
+  }
+}
