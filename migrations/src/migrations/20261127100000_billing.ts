@@ -31,6 +31,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('updated_at', ts).notNullable().defaultTo(knex.fn.now());
   });
   await knex.raw(`alter table billing_settings add constraint billing_settings_frequency check (run_frequency in ('monthly', 'quarterly', 'yearly'))`);
+  await knex.raw(
+    `alter table billing_settings add constraint billing_settings_template_fk foreign key (tenant_id, template_document_id) references documents (tenant_id, id) on delete set null (template_document_id)`,
+  );
   await enableTenantRls(knex, 'billing_settings');
 
   await knex.schema.createTable('billing_runs', (t) => {
