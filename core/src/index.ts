@@ -22,6 +22,7 @@ export * from './schemas/contracts';
 export * from './schemas/tickets';
 export * from './tickets/business-hours';
 export * from './schemas/planning';
+export * from './schemas/billing';
 export * from './planning/availability';
 export * from './planning/conflicts';
 export * from './planning/capacity';
