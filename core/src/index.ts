@@ -33,3 +33,4 @@ export * from './billing/dunning';
 export * from './billing/proration';
 export * from './billing/payments';
 export * from './billing/invoice-document';
+export * from './billing/accounting';
