@@ -11,10 +11,10 @@ import type { Client as CrmClient } from '@vigie/core';
 export const QUOTE_TEMPLATE = path.resolve(__dirname, '..', '..', 'templates', 'quote.fodt');
 
 /** The colour the template is drawn with; replaced by the tenant's primary colour. */
-const TEMPLATE_COLOR = '#1d4ed8';
+export const TEMPLATE_COLOR = '#1d4ed8';
 
 /** Where the template takes the logo frame: a comment in its first paragraph. */
-const LOGO_MARKER = '<!--logo-->';
+export const LOGO_MARKER = '<!--logo-->';
 
 /** The box the logo is fitted into, keeping its aspect ratio (centimetres). */
 const LOGO_BOX = { width: 4.5, height: 2 };
