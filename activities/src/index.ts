@@ -5,3 +5,6 @@ export { quoteTemplateFor } from './crm/quote-pdf';
 export * from './contracts/activities';
 export * from './tickets/activities';
 export * from './planning/activities';
+export * from './billing/activities';
+export { stopPdfRenderer } from './billing/facturx';
+export { checkInvoiceTemplate, renderInvoicePdfBytes, sampleInvoiceDocument } from './billing/invoice-pdf';

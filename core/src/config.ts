@@ -46,6 +46,13 @@ const configSchema = z.object({
     .default('true')
     .transform((v) => v === 'true'),
   DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  /** The Temporal Web UI, linked from each invoice's workflow state; unset → no link. */
+  TEMPORAL_UI_URL: z.url().optional(),
+  /** Online payment of invoices through Stripe; unset → no payment links. */
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  /** Another Stripe API server (stripe-mock in tests), e.g. http://127.0.0.1:12111. */
+  STRIPE_API_BASE: z.url().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -53,6 +60,7 @@ export type Config = z.infer<typeof configSchema>;
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = configSchema
     .refine((c) => c.STORAGE_BACKEND !== 's3' || c.S3_BUCKET, { path: ['S3_BUCKET'], message: 'S3_BUCKET is required when STORAGE_BACKEND=s3' })
+    .refine((c) => !c.STRIPE_SECRET_KEY || c.STRIPE_WEBHOOK_SECRET, { path: ['STRIPE_WEBHOOK_SECRET'], message: 'STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set' })
     .safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

@@ -33,4 +33,6 @@ export * from './billing/dunning';
 export * from './billing/proration';
 export * from './billing/payments';
 export * from './billing/invoice-document';
+export * from './billing/issue';
+export * from './billing/subscriptions';
 export * from './billing/accounting';

@@ -5,6 +5,7 @@ export const TASK_QUEUES = {
   contracts: 'vigie-contracts',
   tickets: 'vigie-tickets',
   planning: 'vigie-planning',
+  billing: 'vigie-billing',
 } as const;
 
 export type Domain = keyof typeof TASK_QUEUES;

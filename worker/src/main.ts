@@ -3,9 +3,9 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import pino from 'pino';
 import { TASK_QUEUES, loadConfig, taskQueueOf, type Domain } from '@vigie/core';
 import { createDb, createStorage, type Db } from '@vigie/db';
-import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities } from '@vigie/activities';
+import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities, createBillingActivities } from '@vigie/activities';
 import { bundlePath } from '@vigie/workflows/bundles';
-import { sweepOnboarding } from './onboarding-sweep';
+import { billingScheduleSweep, sweepInvoices, sweepOnboarding } from './sweeps';
 
 const config = loadConfig(process.env);
 const log = pino({ level: config.LOG_LEVEL, base: { process: 'worker' } });
@@ -27,6 +27,8 @@ function activitiesFor(domain: Domain, db: Db): object {
       return createTicketActivities({ db });
     case 'planning':
       return createPlanningActivities({ db });
+    case 'billing':
+      return createBillingActivities({ db, storage: createStorage(config) });
   }
 }
 
@@ -66,11 +68,22 @@ async function main(): Promise<void> {
   );
   log.info({ taskQueues: domains.map((d) => taskQueueOf(d, config.TEMPORAL_TASK_QUEUE_SUFFIX)) }, 'worker running');
 
+  const sweepSchedules = billingScheduleSweep(db, client);
   const sweep = () =>
-    sweepOnboarding(db, client).then(
-      (ids) => ids.length && log.info({ tenants: ids }, 'onboarding started by sweep'),
-      (err) => log.warn({ err }, 'onboarding sweep failed'),
-    );
+    Promise.all([
+      sweepSchedules().then(
+        (ids) => ids.length && log.info({ tenants: ids.length }, 'billing schedules ensured'),
+        (err) => log.warn({ err }, 'billing schedule sweep failed'),
+      ),
+      sweepOnboarding(db, client).then(
+        (ids) => ids.length && log.info({ tenants: ids }, 'onboarding started by sweep'),
+        (err) => log.warn({ err }, 'onboarding sweep failed'),
+      ),
+      sweepInvoices(db, client).then(
+        (ids) => ids.length && log.info({ invoices: ids }, 'invoice workflows started by sweep'),
+        (err) => log.warn({ err }, 'invoice sweep failed'),
+      ),
+    ]);
   void sweep();
   const timer = setInterval(sweep, 5 * 60_000);
 

@@ -6,7 +6,7 @@ import { createDb, tenantsRepo, withTenant, type Db } from '@vigie/db';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { queueOf, tenantOnboardingId } from '@vigie/workflows/client';
 import { startTestApi, type TestApi } from '../../api/test/support/harness';
-import { sweepOnboarding } from '../src/onboarding-sweep';
+import { sweepOnboarding } from '../src/sweeps';
 import { installQuietRuntime } from '../../workflows/test/support/runtime';
 
 /** Integration on the real dev server: signup starts onboarding, the worker completes it. */

@@ -4,6 +4,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  ScheduleAlreadyRunning,
   type Client,
   type WorkflowHandle,
   type WorkflowStartOptions,
@@ -34,6 +35,8 @@ import {
   type interventionReminderWorkflow,
 } from './planning/intervention-reminder.workflow';
 
+import { invoicePaidSignal, invoiceStateQuery, type InvoiceWorkflowState, type invoiceWorkflow } from './billing/invoice.workflow';
+import { billingRunProgressQuery, type BillingRunInput, type BillingRunProgress, type billingRunWorkflow } from './billing/billing-run.workflow';
 export type { TicketChange } from './tickets/ticket.workflow';
 
 /** Typed starters used by api and ingest (outside the workflow sandbox). Starting twice is not an error. */
@@ -297,5 +300,92 @@ export async function cancelInterventionReminder(client: Client, ids: { tenantId
     await client.workflow.getHandle(interventionReminderId(ids.tenantId, ids.interventionId)).signal(interventionReminderCancelSignal);
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+}
+
+export function invoiceWorkflowId(tenantId: string, invoiceId: string): string {
+  return workflowId('invoice', tenantId, invoiceId);
+}
+
+/** Starts the life of an issued invoice or credit note (PDF, e-mail, dunning); once per invoice. */
+export async function startInvoiceWorkflow(client: Client, ids: { tenantId: string; invoiceId: string }): Promise<void> {
+  await startOnce<typeof invoiceWorkflow>(client, 'invoiceWorkflow', { domain: 'billing', id: invoiceWorkflowId(ids.tenantId, ids.invoiceId), tenantId: ids.tenantId, args: [ids] });
+}
+
+/** Tells a running invoice workflow it was paid; none running (finished, never started) is fine. */
+export async function signalInvoicePaid(client: Client, ids: { tenantId: string; invoiceId: string }): Promise<void> {
+  try {
+    await client.workflow.getHandle(invoiceWorkflowId(ids.tenantId, ids.invoiceId)).signal(invoicePaidSignal);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+}
+
+/** The invoice workflow's phase and next dunning step; null when it never ran. */
+export async function invoiceWorkflowState(
+  client: Client,
+  ids: { tenantId: string; invoiceId: string },
+): Promise<((InvoiceWorkflowState | { phase: 'unavailable'; nextStep: null }) & { running: boolean }) | null> {
+  const handle = client.workflow.getHandle(invoiceWorkflowId(ids.tenantId, ids.invoiceId));
+  let running: boolean;
+  try {
+    running = (await handle.describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+  try {
+    return { ...(await handle.query(invoiceStateQuery)), running };
+  } catch {
+    // A query needs a worker; with none polling (stopped, deploying) the run is there but cannot answer.
+    return { phase: 'unavailable', nextStep: null, running };
+  }
+}
+
+export function billingRunWorkflowId(input: BillingRunInput): string {
+  return workflowId('billing-run', input.tenantId, `${input.frequency}-${input.periodStart ?? 'current'}`);
+}
+
+/** Starts a billing run by hand (a run already going for that period is joined, not doubled). */
+export async function startBillingRun(client: Client, input: BillingRunInput & { periodStart: string }): Promise<WorkflowHandle<typeof billingRunWorkflow>> {
+  return startOnce<typeof billingRunWorkflow>(client, 'billingRunWorkflow', { domain: 'billing', id: billingRunWorkflowId(input), tenantId: input.tenantId, args: [input] });
+}
+
+export async function billingRunProgress(client: Client, input: BillingRunInput & { periodStart: string }): Promise<BillingRunProgress | null> {
+  try {
+    return await client.workflow.getHandle(billingRunWorkflowId(input)).query(billingRunProgressQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+}
+
+export const billingScheduleId = (tenantId: string) => `billing-run:${tenantId}`;
+
+const SCHEDULE_MONTHS = { monthly: undefined, quarterly: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'], yearly: ['JANUARY'] } as const;
+
+/**
+ * The tenant's periodic billing run as a Temporal Schedule: the first day of each month, quarter or year
+ * at 06:00 in the tenant's zone. Created, or updated when the frequency or zone changed.
+ */
+export async function ensureBillingSchedule(client: Client, input: { tenantId: string; frequency: BillingRunInput['frequency']; timezone: string }): Promise<void> {
+  const months = SCHEDULE_MONTHS[input.frequency];
+  const spec = {
+    calendars: [{ dayOfMonth: 1, hour: 6, minute: 0, ...(months ? { month: [...months] } : {}) }],
+    timezone: input.timezone,
+  };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'billingRunWorkflow',
+    taskQueue: queueOf('billing'),
+    workflowId: workflowId('billing-run', input.tenantId, 'scheduled'),
+    args: [{ tenantId: input.tenantId, frequency: input.frequency, periodStart: null } satisfies BillingRunInput],
+    typedSearchAttributes: [{ key: TENANT_ID_KEY, value: input.tenantId }],
+  };
+  try {
+    await client.schedule.create({ scheduleId: billingScheduleId(input.tenantId), spec, action, policies: { overlap: 'SKIP', catchupWindow: '7 days' } });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(billingScheduleId(input.tenantId)).update((previous) => ({ ...previous, spec, action }));
   }
 }

@@ -27,3 +27,8 @@ export type { TicketChange, TicketWorkflowInput, TicketSlaView, TicketOutcome } 
 export * as planningWorkflows from './planning';
 export { interventionRescheduledSignal, interventionReminderCancelSignal, interventionReminderStateQuery } from './planning/intervention-reminder.workflow';
 export type { InterventionReminderInput, InterventionReminderOutcome, InterventionReminderState, InterventionSchedule } from './planning/intervention-reminder.workflow';
+export * as billingWorkflows from './billing';
+export { invoicePaidSignal, invoiceStateQuery } from './billing/invoice.workflow';
+export type { InvoiceWorkflowInput, InvoiceWorkflowState, InvoicePhase } from './billing/invoice.workflow';
+export { billingRunProgressQuery } from './billing/billing-run.workflow';
+export type { BillingRunInput, BillingRunProgress } from './billing/billing-run.workflow';

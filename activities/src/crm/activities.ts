@@ -11,8 +11,9 @@ import {
   withTenant,
   type Db,
   type DocumentStorage,
+  type TenantTx,
 } from '@vigie/db';
-import type { Mailer } from '../mail/mailer';
+import { isPermanentFailure, type Mailer } from '../mail/mailer';
 import { documentIdentity, quoteTemplateData, renderQuotePdfBytes } from './quote-pdf';
 
 export interface CrmActivityDeps {
@@ -30,6 +31,18 @@ export type FireOutcome = { fired: false } | { fired: true; emailId: string | nu
 
 /** Activities of CRM workflows. Idempotent by business keys (reminder id + occurrence, outbox id). */
 export function createCrmActivities({ db, mailer, storage }: CrmActivityDeps) {
+  /** The stored documents an e-mail carries; one that has disappeared fails the attempt (retried, then visible). */
+  async function attachmentsOf(tx: TenantTx, ids: string[]) {
+    const files = [];
+    for (const id of ids) {
+      const doc = await documentsRepo.findDocument(tx, id);
+      const bytes = doc ? await storage.get(doc.storageKey) : undefined;
+      if (!doc || !bytes) throw new Error(`attachment ${id} is missing`);
+      files.push({ filename: doc.filename, contentType: doc.contentType, content: bytes });
+    }
+    return files;
+  }
+
   return {
     /**
      * Notifies the owner in the app and queues an e-mail, once per occurrence. A reminder already done
@@ -127,19 +140,26 @@ export function createCrmActivities({ db, mailer, storage }: CrmActivityDeps) {
      * Sends a queued e-mail at most once: the row is locked and marked sent in the same transaction.
      * A failed attempt is counted (and its error kept) before the activity fails and Temporal retries.
      */
-    async sendEmail({ tenantId, emailId }: { tenantId: string; emailId: string }): Promise<'sent' | 'already-sent'> {
+    async sendEmail({ tenantId, emailId }: { tenantId: string; emailId: string }): Promise<'sent' | 'already-sent' | 'bounced'> {
       if (!mailer.enabled) throw ApplicationFailure.retryable('no SMTP server configured (SMTP_URL); the e-mail waits in the outbox', 'MailerDisabled');
       const result = await withTenant(db, tenantId, async (tx) => {
         const email = await outboxRepo.lockEmail(tx, emailId);
         if (!email) throw ApplicationFailure.nonRetryable(`e-mail ${emailId} not found`, 'EmailNotFound');
         if (email.status === 'sent') return 'already-sent' as const;
+        if (email.status === 'bounced') return 'bounced' as const;
         try {
           const { to, subject, text, messageId: ownId, inReplyTo, references, replyTo } = email;
-          const messageId = await mailer.send({ to, subject, text, messageId: ownId, inReplyTo, references, replyTo });
+          const attachments = await attachmentsOf(tx, email.attachmentDocumentIds);
+          const messageId = await mailer.send({ to, subject, text, messageId: ownId, inReplyTo, references, replyTo, attachments });
           await outboxRepo.markEmailSent(tx, emailId, messageId);
           return 'sent' as const;
         } catch (err) {
-          await outboxRepo.markEmailAttemptFailed(tx, emailId, err instanceof Error ? err.message : String(err));
+          const message = err instanceof Error ? err.message : String(err);
+          if (isPermanentFailure(err)) {
+            await outboxRepo.markEmailBounced(tx, emailId, message);
+            return 'bounced' as const;
+          }
+          await outboxRepo.markEmailAttemptFailed(tx, emailId, message);
           return { failed: err };
         }
       });

@@ -10,6 +10,7 @@ export interface OutgoingMail {
   inReplyTo?: string | null;
   references?: string | null;
   replyTo?: string | null;
+  attachments?: { filename: string; contentType: string; content: Buffer }[];
 }
 
 /** Sends one e-mail; returns the server's message id. Throws on failure (the activity retries). */
@@ -38,8 +39,15 @@ export function createMailer(smtpUrl: string | undefined, from: string): Mailer 
         ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
         ...(mail.references ? { references: mail.references.split(/\s+/) } : {}),
         ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
+        ...(mail.attachments?.length ? { attachments: mail.attachments } : {}),
       });
       return String(info.messageId);
     },
   };
+}
+
+/** A permanent refusal (SMTP 5xx, e.g. 550 no such mailbox): retrying cannot deliver it. */
+export function isPermanentFailure(err: unknown): boolean {
+  const code = (err as { responseCode?: unknown }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
 }

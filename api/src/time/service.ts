@@ -306,8 +306,9 @@ export function rejectEntry(ctx: Ctx, id: string, comment: string): Promise<Time
     const entry = await entryOr404(tx, ctx.actor, id, true);
     if (entry.status === 'rejected') throw AppError.conflict('the entry is already rejected');
     const wasApproved = entry.status === 'approved';
-    if (wasApproved && (await timeEntriesRepo.preBillingStatusOf(tx, id)) === 'invoiced')
-      throw AppError.conflict('this time is already invoiced; issue a credit note instead of rejecting it');
+    const billed = wasApproved ? await timeEntriesRepo.preBillingStatusOf(tx, id) : undefined;
+    if (billed === 'invoiced') throw AppError.conflict('this time is already invoiced; issue a credit note instead of rejecting it');
+    if (billed === 'drafted') throw AppError.conflict('this time is on a draft invoice; take its line off the draft (defer) first');
     await reverseConsumption(ctx, tx, id);
     const rejected = await timeEntriesRepo.decideEntry(tx, id, {
       status: 'rejected',

@@ -362,6 +362,56 @@ crossTenantFixtures.push(
   interventionScoped('/interventions/:id/complete', { post: {} }),
 );
 
+// Billing: tenant A's draft invoice (lines addressable), issued invoice and payment.
+async function createInvoice(api: TestApi, owner: Session, issued: boolean): Promise<{ id: string; lineId: string }> {
+  const clientId = await createClient(api, owner);
+  const res = await api.call('POST', '/api/v1/invoices', { token: owner.token, body: { clientId, lines: [{ description: 'Secret', quantity: 1, unitPriceCents: 10_000, vatRate: 20 }] } });
+  if (res.status !== 201) throw new Error(`fixture invoice: ${res.status} ${JSON.stringify(res.body)}`);
+  if (issued) {
+    const legal = { siren: nextSiren(), address: { line1: '1 rue A', postalCode: '75001', city: 'Paris', country: 'FR' } };
+    await api.call('PATCH', '/api/v1/settings', { token: owner.token, body: { legal } });
+    const validated = await api.call('POST', `/api/v1/invoices/${res.body.id}/validate`, { token: owner.token });
+    if (validated.status !== 200) throw new Error(`fixture invoice validation: ${validated.status} ${JSON.stringify(validated.body)}`);
+  }
+  return { id: res.body.id, lineId: res.body.lines[0].id };
+}
+
+const invoiceScoped = (path: string, issued: boolean, validBody?: CrossTenantFixture['validBody']): CrossTenantFixture => ({
+  path,
+  create: async (api, owner): Promise<Record<string, string>> => {
+    const { id, lineId } = await createInvoice(api, owner, issued);
+    return path.includes(':lineId') ? { id, lineId } : { id };
+  },
+  ...(validBody ? { validBody } : {}),
+});
+
+crossTenantFixtures.push(
+  invoiceScoped('/invoices/:id', false, { patch: { notes: 'Intrusion' } }),
+  invoiceScoped('/invoices/:id/merge-lines', false, { post: { lineIds: [randomUUID(), randomUUID()] } }),
+  invoiceScoped('/invoices/:id/lines/:lineId/defer', false),
+  invoiceScoped('/invoices/:id/validate', false),
+  invoiceScoped('/invoices/:id/credit-notes', true, { post: { reason: 'Intrusion' } }),
+  invoiceScoped('/invoices/:id/workflow', true),
+  {
+    path: '/billing/runs/:id',
+    create: async (api, owner) => {
+      const res = await api.call('POST', '/api/v1/billing/runs', { token: owner.token, body: { frequency: 'yearly', periodStart: '2031-01-01' } });
+      if (res.status !== 202) throw new Error(`fixture billing run: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.id };
+    },
+  },
+  {
+    path: '/payments/:id',
+    create: async (api, owner) => {
+      const { id } = await createInvoice(api, owner, true);
+      const invoice = await api.call('GET', `/api/v1/invoices/${id}`, { token: owner.token });
+      const res = await api.call('POST', '/api/v1/payments', { token: owner.token, body: { clientId: invoice.body.clientId, paidOn: '2026-11-20', method: 'transfer', amountCents: 1_000 } });
+      if (res.status !== 201) throw new Error(`fixture payment: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.id };
+    },
+  },
+);
+
 /** Query strings that list routes with required filters need (path → query), so tenant B's list is really read. */
 export const crossTenantListQueries: Record<string, string> = {
   '/interventions': 'from=2030-06-01T00:00:00Z&to=2030-06-30T00:00:00Z',

@@ -49,3 +49,8 @@ export const frenchDate = (date: LocalDate): string => {
   dayNumber(date);
   return `${date.slice(8, 10)}/${date.slice(5, 7)}/${date.slice(0, 4)}`;
 };
+
+/** The calendar date of an instant in a time zone (the tenant's): issue dates, due dates, "today". */
+export function localDateIn(ms: number, timeZone: string): LocalDate {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+}

@@ -212,11 +212,16 @@ export const billingSettingsSchema = z
     footer: z.string().max(2000),
     runFrequency: z.enum(BILLING_FREQUENCIES),
     autoValidate: z.boolean().meta({ description: 'billing runs validate (and so send) the invoices they make' }),
-    templateDocumentId: z.uuid().nullable().meta({ description: 'the tenant’s own ODT invoice template; null: the built-in one' }),
   })
   .meta({ id: 'BillingSettings' });
 export type BillingSettings = z.infer<typeof billingSettingsSchema>;
 export const updateBillingSettingsBodySchema = billingSettingsSchema.partial().meta({ id: 'UpdateBillingSettingsBody' });
+export const billingSettingsViewSchema = billingSettingsSchema
+  .extend({
+    template: z.object({ name: z.string(), uploadedAt: z.iso.datetime() }).nullable().meta({ description: 'the tenant’s own ODT invoice template; null: the built-in one' }),
+  })
+  .meta({ id: 'BillingSettingsView' });
+export type BillingSettingsView = z.infer<typeof billingSettingsViewSchema>;
 
 export const billingRunSchema = z
   .object({

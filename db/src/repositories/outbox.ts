@@ -16,9 +16,11 @@ export interface OutboxEmail extends ThreadHeaders {
   to: string;
   subject: string;
   text: string;
-  status: 'pending' | 'sent' | 'failed';
+  status: 'pending' | 'sent' | 'failed' | 'bounced';
   attempts: number;
   ticketId: string | null;
+  /** Documents sent as attachments (an invoice's PDF). */
+  attachmentDocumentIds: string[];
 }
 
 export interface NewOutboxEmail {
@@ -36,6 +38,8 @@ export interface NewOutboxEmail {
     references: string | null;
     replyTo: string | null;
   };
+  /** An invoice's e-mail, with its PDF attached. */
+  invoice?: { id: string; attachmentDocumentIds: string[] };
 }
 
 /** Queues an e-mail once per idempotency key; returns the outbox id (existing or new). */
@@ -59,6 +63,7 @@ export async function enqueueEmail(tx: TenantTx, mail: NewOutboxEmail): Promise<
             reply_to: t.replyTo,
           }
         : {}),
+      ...(mail.invoice ? { invoice_id: mail.invoice.id, attachment_document_ids: mail.invoice.attachmentDocumentIds } : {}),
     })
     .onConflict(['tenant_id', 'idempotency_key'])
     .ignore();
@@ -78,6 +83,7 @@ interface OutboxRow {
   in_reply_to: string | null;
   references_header: string | null;
   reply_to: string | null;
+  attachment_document_ids: string[];
 }
 
 /** Locks the row: two concurrent attempts cannot both send. */
@@ -96,11 +102,17 @@ export async function lockEmail(tx: TenantTx, id: string): Promise<OutboxEmail |
     inReplyTo: row.in_reply_to,
     references: row.references_header,
     replyTo: row.reply_to,
+    attachmentDocumentIds: row.attachment_document_ids,
   };
 }
 
 export async function markEmailSent(tx: TenantTx, id: string, messageId: string): Promise<void> {
   await tx('email_outbox').where({ id }).update({ status: 'sent', sent_at: tx.fn.now(), message_id: messageId, attempts: tx.raw('attempts + 1') });
+}
+
+/** The server refused the recipient for good (5xx): no retry, the sender sees it bounced. */
+export async function markEmailBounced(tx: TenantTx, id: string, error: string): Promise<void> {
+  await tx('email_outbox').where({ id }).update({ status: 'bounced', attempts: tx.raw('attempts + 1'), last_error: error.slice(0, 2000) });
 }
 
 export async function markEmailAttemptFailed(tx: TenantTx, id: string, error: string): Promise<void> {

@@ -1,10 +1,10 @@
 import type { TenantTx } from '../tenancy';
 
-const PREFIX = { quote: 'DEV', ticket: 'T' } as const;
+const PREFIX = { quote: 'DEV', ticket: 'T', invoice: 'FA', credit_note: 'AV' } as const;
 export type SequenceKind = keyof typeof PREFIX;
 
 /**
- * Next number of a per-tenant, per-year sequence: `DEV-2026-0001`, `T-2026-0001`. The row lock orders
+ * Next number of a per-tenant, per-year sequence: `DEV-2026-0001`, `T-2026-0001`, `FA-2026-0001`, `AV-2026-0001`. The row lock orders
  * concurrent calls, and a rolled-back transaction gives its number back, so there are no gaps.
  */
 export async function nextNumber(tx: TenantTx, tenantId: string, kind: SequenceKind, year: number): Promise<string> {

@@ -395,9 +395,10 @@ export async function insertPreBilling(tx: TenantTx, item: NewPreBillingItem): P
     .ignore();
 }
 
-export async function preBillingStatusOf(tx: TenantTx, timeEntryId: string): Promise<PreBillingStatus | undefined> {
-  const row = (await tx('pre_billing_items').where({ time_entry_id: timeEntryId }).forUpdate().first('status')) as { status: PreBillingStatus } | undefined;
-  return row?.status;
+/** The entry's pre-billing status; 'drafted' while it sits on a draft invoice. */
+export async function preBillingStatusOf(tx: TenantTx, timeEntryId: string): Promise<PreBillingStatus | 'drafted' | undefined> {
+  const row = (await tx('pre_billing_items').where({ time_entry_id: timeEntryId }).forUpdate().first('status', 'invoice_id')) as { status: PreBillingStatus; invoice_id: string | null } | undefined;
+  return row?.status === 'pending' && row.invoice_id ? 'drafted' : row?.status;
 }
 
 /** Cancels the entry's item while it is not invoiced yet; returns whether one was cancelled. */

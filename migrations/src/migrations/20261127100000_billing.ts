@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { enableTenantRls, makeAppendOnly } from '../lib/tenancy';
+import { APP_ROLE, enableTenantRls, makeAppendOnly } from '../lib/tenancy';
 
 const ts = { useTz: true, precision: 3 } as const;
 
@@ -25,15 +25,15 @@ export async function up(knex: Knex): Promise<void> {
     t.string('bic', 11).notNullable().defaultTo('');
     t.string('early_payment_discount', 300);
     t.text('footer').notNullable().defaultTo('');
-    t.uuid('template_document_id');
+    // The tenant's own ODT invoice template (small; kept here like the logo), null: the built-in one.
+    t.binary('template_odt');
+    t.string('template_name', 200);
+    t.timestamp('template_uploaded_at', ts);
     t.string('run_frequency', 10).notNullable().defaultTo('monthly');
     t.boolean('auto_validate').notNullable().defaultTo(false);
     t.timestamp('updated_at', ts).notNullable().defaultTo(knex.fn.now());
   });
   await knex.raw(`alter table billing_settings add constraint billing_settings_frequency check (run_frequency in ('monthly', 'quarterly', 'yearly'))`);
-  await knex.raw(
-    `alter table billing_settings add constraint billing_settings_template_fk foreign key (tenant_id, template_document_id) references documents (tenant_id, id) on delete set null (template_document_id)`,
-  );
   await enableTenantRls(knex, 'billing_settings');
 
   await knex.schema.createTable('billing_runs', (t) => {
@@ -272,9 +272,30 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`alter table email_outbox drop constraint email_outbox_status`);
   await knex.raw(`alter table email_outbox add constraint email_outbox_status check (status in ('pending', 'sent', 'failed', 'bounced'))`);
   await knex.raw(`create index email_outbox_invoice on email_outbox (tenant_id, invoice_id, created_at) where invoice_id is not null`);
+
+  // Cross-tenant, for the worker's sweep: issued invoices whose workflow never sent them (Temporal was
+  // unreachable when they were validated). Returns ids only.
+  await knex.raw(`
+    create function invoices_awaiting_workflow(p_older_than interval) returns table (tenant_id uuid, invoice_id uuid)
+    language sql stable security definer set search_path = public as $$
+      select i.tenant_id, i.id from invoices i where i.status = 'validated' and i.sent_at is null and i.validated_at < now() - p_older_than
+    $$`);
+  // Cross-tenant, for the worker: each tenant's zone and run frequency, to keep its billing Schedule.
+  await knex.raw(`
+    create function tenants_billing_schedules() returns table (tenant_id uuid, timezone text, run_frequency text)
+    language sql stable security definer set search_path = public as $$
+      select t.id, coalesce(s.timezone, 'Europe/Paris'), coalesce(b.run_frequency, 'monthly')
+        from tenants t left join tenant_settings s on s.tenant_id = t.id left join billing_settings b on b.tenant_id = t.id
+    $$`);
+  await knex.raw(`revoke all on function tenants_billing_schedules() from public`);
+  await knex.raw(`grant execute on function tenants_billing_schedules() to ${APP_ROLE}`);
+  await knex.raw(`revoke all on function invoices_awaiting_workflow(interval) from public`);
+  await knex.raw(`grant execute on function invoices_awaiting_workflow(interval) to ${APP_ROLE}`);
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw(`drop function if exists invoices_awaiting_workflow(interval)`);
+  await knex.raw(`drop function if exists tenants_billing_schedules()`);
   await knex.raw(`drop index if exists email_outbox_invoice`);
   await knex.raw(`alter table email_outbox drop constraint email_outbox_status`);
   await knex.raw(`update email_outbox set status = 'failed' where status = 'bounced'`);

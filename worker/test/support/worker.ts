@@ -1,6 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig, taskQueueOf, type Domain } from '@vigie/core';
-import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities } from '@vigie/activities';
+import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities, createBillingActivities, stopPdfRenderer } from '@vigie/activities';
 import { createDb, createStorage, type Db } from '@vigie/db';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { installQuietRuntime } from '../../../workflows/test/support/runtime';
@@ -17,6 +17,8 @@ function activitiesFor(domain: Domain, db: Db): object {
       return createTicketActivities({ db });
     case 'planning':
       return createPlanningActivities({ db });
+    case 'billing':
+      return createBillingActivities({ db, storage: createStorage(loadConfig(process.env)) });
   }
 }
 
@@ -40,6 +42,8 @@ export async function startTestWorker(domains: Domain[]): Promise<{ stop(): Prom
       await Promise.all(running);
       await connection.close(); // a worker does not close a connection it was given
       await db.destroy();
+      // Invoice PDFs keep a LibreOffice running; the test process must be able to exit.
+      if (domains.includes('billing')) await stopPdfRenderer();
     },
   };
 }

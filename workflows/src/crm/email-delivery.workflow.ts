@@ -7,6 +7,6 @@ const { sendEmail } = proxyActivities<CrmActivities>({
 });
 
 /** Delivers one queued e-mail with patient retries (an SMTP outage of hours is survived). */
-export async function emailDeliveryWorkflow(input: { tenantId: string; emailId: string }): Promise<'sent' | 'already-sent'> {
+export async function emailDeliveryWorkflow(input: { tenantId: string; emailId: string }): Promise<'sent' | 'already-sent' | 'bounced'> {
   return sendEmail(input);
 }

@@ -7,13 +7,18 @@ export interface ReceivedMail {
   raw: string;
 }
 
-/** A real SMTP server on a random loopback port that keeps what it receives. */
-export async function startSmtpServer(): Promise<{ url: string; received: ReceivedMail[]; close(): Promise<void> }> {
+/** A real SMTP server on a random loopback port that keeps what it receives (and refuses the recipients `rejects` names). */
+export async function startSmtpServer(opts: { rejects?: (address: string) => boolean } = {}): Promise<{ url: string; received: ReceivedMail[]; close(): Promise<void> }> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    // A mailbox that does not exist: refused for good (550), as a real server bounces it.
+    onRcptTo(address, _session, callback) {
+      if (opts.rejects?.(address.address)) return callback(Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 }));
+      callback();
+    },
     onData(stream, session, callback) {
       let raw = '';
       stream.setEncoding('utf8');

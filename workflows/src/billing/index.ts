@@ -1,0 +1,3 @@
+// Sandbox entry of the `billing` task queue.
+export { invoiceWorkflow } from './invoice.workflow';
+export { billingRunWorkflow } from './billing-run.workflow';
