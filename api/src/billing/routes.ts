@@ -200,18 +200,25 @@ export const billingRoutes: AnyRoute[] = [
     method: 'patch',
     path: '/billing/settings',
     tag: 'billing',
-    summary: 'Change billing settings (admins)',
+    summary: 'Change billing settings (admins); a new run frequency moves the billing Schedule',
     auth: ['admin'],
     body: updateBillingSettingsBodySchema,
     response: billingSettingsViewSchema,
-    handler: ({ tx, body, actor, audit }) =>
-      tx(async (t) => {
-        const before = await billingSettingsRepo.getBillingSettings(t);
-        const { template: _template, ...current } = before;
+    handler: async ({ tx, body, actor, audit, deps }) => {
+      const { saved, timezone } = await tx(async (t) => {
+        const { template: _template, ...current } = await billingSettingsRepo.getBillingSettings(t);
         await billingSettingsRepo.saveBillingSettings(t, actor.tenantId, { ...current, ...body });
         await audit(t, { action: 'billing.settings', entity: 'tenant', entityId: actor.tenantId, before: current, after: body });
-        return billingSettingsRepo.getBillingSettings(t);
-      }),
+        return { saved: await billingSettingsRepo.getBillingSettings(t), timezone: (await tenantsRepo.getTenantSettings(t, actor.tenantId))?.timezone ?? 'Europe/Paris' };
+      });
+      // A new frequency moves the Schedule; if Temporal is away, the worker's sweep applies it on its next start.
+      if (body.runFrequency) {
+        await ensureBillingSchedule(deps.temporal, { tenantId: actor.tenantId, frequency: saved.runFrequency, timezone }).catch((err: unknown) =>
+          deps.log.warn({ err, tenantId: actor.tenantId }, 'billing schedule not updated'),
+        );
+      }
+      return saved;
+    },
   }),
   route({
     method: 'post',
