@@ -20,8 +20,9 @@ import { ticketMailRoutes } from './ticket-mail/routes';
 import { availabilityRoutes } from './planning/availability';
 import { interventionRoutes } from './planning/interventions';
 import { billingRoutes } from './billing/routes';
+import { invoiceTemplateRoutes } from './billing/template';
 
 /** Every API route, in one list: mounted on Express, documented in OpenAPI, walked by the cross-tenant test. */
 export function allRoutes(deps: AppDeps, passportInstance: passport.PassportStatic): AnyRoute[] {
-  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...staffRoutes, ...teamRoutes, ...timeRoutes, ...slaRoutes, ...ticketMailRoutes, ...availabilityRoutes, ...interventionRoutes, ...billingRoutes];
+  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...staffRoutes, ...teamRoutes, ...timeRoutes, ...slaRoutes, ...ticketMailRoutes, ...availabilityRoutes, ...interventionRoutes, ...billingRoutes, ...invoiceTemplateRoutes];
 }

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { withTenant } from '@vigie/db';
 import { startTestWorker } from '../../worker/test/support/worker';
 import { nextSiren } from './cross-tenant/fixtures';
@@ -137,8 +141,11 @@ it('the invoice workflow renders the PDF, e-mails it with the PDF attached and m
   expect(pdf.status).toBe(200);
   expect(pdf.headers.get('content-type')).toBe('application/pdf');
   expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
-  const state = (await call('GET', `/invoices/${id}/workflow`)).body;
-  expect(state).toMatchObject({ workflowId: `invoice:${admin.user.tenantId}:${id}`, running: true, phase: 'awaiting_payment' });
+  const state = await until('the workflow to wait for payment', async () => {
+    const s = (await call('GET', `/invoices/${id}/workflow`)).body;
+    return s.phase === 'awaiting_payment' ? s : undefined;
+  });
+  expect(state).toMatchObject({ workflowId: `invoice:${admin.user.tenantId}:${id}`, running: true, nextStep: null });
 });
 
 it('payments settle several invoices oldest first; a fully paid invoice is paid and its workflow stops dunning', async () => {
@@ -259,3 +266,29 @@ it('billing settings: defaults, validation, admin only', async () => {
   expect((await call('PATCH', '/billing/settings', { footer: 'x' }, manager.token)).status).toBe(403);
   await call('PATCH', '/billing/settings', { paymentTerms: { kind: 'net', days: 30 } });
 });
+
+it('an uploaded invoice template is checked by rendering, previewed, and can be removed', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-template-'));
+  const fixture = path.resolve(__dirname, '../../activities/test/billing/fixtures/invoice/custom.fodt');
+  execFileSync('soffice', [`-env:UserInstallation=file://${dir}/profile`, '--headless', '--convert-to', 'odt', '--outdir', dir, fixture], { stdio: 'pipe' });
+  const odt = fs.readFileSync(path.join(dir, 'custom.odt'));
+  const upload = (body: Buffer, token = admin.token) =>
+    fetch(`${api.url}/api/v1/billing/settings/template?filename=maison.odt`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.oasis.opendocument.text' }, body });
+  const junk = await upload(Buffer.from('not an odt at all'));
+  expect(junk.status).toBe(400);
+  expect(((await junk.json()) as { detail: string }).detail).toContain('.odt');
+  expect((await upload(odt, manager.token)).status).toBe(403);
+  const ok = await upload(odt);
+  expect(ok.status).toBe(200);
+  expect(((await ok.json()) as { template: { name: string } }).template.name).toBe('maison.odt');
+
+  const preview = await fetch(`${api.url}/api/v1/billing/settings/template/preview`, { headers: { authorization: `Bearer ${manager.token}` } });
+  expect(preview.status).toBe(200);
+  const pdf = path.join(dir, 'preview.pdf');
+  fs.writeFileSync(pdf, Buffer.from(await preview.arrayBuffer()));
+  expect(execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' })).toContain('Modèle maison');
+
+  expect((await call('DELETE', '/billing/settings/template')).status).toBe(204);
+  expect((await call('GET', '/billing/settings')).body.template).toBeNull();
+  fs.rmSync(dir, { recursive: true, force: true });
+}, 120_000);

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import {
   isGrpcServiceError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowFailedError,
   ScheduleAlreadyRunning,
   type Client,
   type WorkflowHandle,
@@ -36,6 +38,7 @@ import {
 } from './planning/intervention-reminder.workflow';
 
 import { invoicePaidSignal, invoiceStateQuery, type InvoiceWorkflowState, type invoiceWorkflow } from './billing/invoice.workflow';
+import type { InvoicePreviewInput, invoicePreviewWorkflow } from './billing/invoice-preview.workflow';
 import { billingRunProgressQuery, type BillingRunInput, type BillingRunProgress, type billingRunWorkflow } from './billing/billing-run.workflow';
 export type { TicketChange } from './tickets/ticket.workflow';
 
@@ -387,5 +390,26 @@ export async function ensureBillingSchedule(client: Client, input: { tenantId: s
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     await client.schedule.getHandle(billingScheduleId(input.tenantId)).update((previous) => ({ ...previous, spec, action }));
+  }
+}
+
+/** Thrown when an uploaded invoice template cannot be rendered; the message says why. */
+export class InvalidTemplateError extends Error {}
+
+/** Renders the sample invoice in the worker (checking an uploaded template first); the PDF bytes. */
+export async function previewInvoice(client: Client, input: InvoicePreviewInput): Promise<Buffer> {
+  try {
+    const base64 = await client.workflow.execute<typeof invoicePreviewWorkflow>('invoicePreviewWorkflow', {
+      taskQueue: queueOf('billing'),
+      workflowId: workflowId('invoice-preview', input.tenantId, randomUUID()),
+      args: [input],
+      workflowExecutionTimeout: '3 minutes',
+      typedSearchAttributes: [{ key: TENANT_ID_KEY, value: input.tenantId }],
+    });
+    return Buffer.from(base64, 'base64');
+  } catch (err) {
+    const cause = err instanceof WorkflowFailedError ? err.cause?.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === 'InvalidTemplate') throw new InvalidTemplateError(cause.message);
+    throw err;
   }
 }

@@ -16,7 +16,7 @@ import {
   type TenantTx,
 } from '@vigie/db';
 import { documentIdentity } from '../crm/quote-pdf';
-import { renderInvoicePdfBytes } from './invoice-pdf';
+import { checkInvoiceTemplate, renderInvoicePdfBytes, sampleInvoiceDocument } from './invoice-pdf';
 import { invoiceEmail, type InvoiceEmailKind } from './invoice-email';
 
 export interface BillingActivityDeps {
@@ -162,6 +162,29 @@ export function createBillingActivities({ db, storage }: BillingActivityDeps) {
         }
         return true;
       });
+    },
+
+    /**
+     * The sample invoice in the tenant's look, with an uploaded template (checked first: a template that
+     * cannot render is refused with the reason) or its current one. Returns the PDF as base64.
+     */
+    async previewInvoicePdf({ tenantId, templateBase64 }: { tenantId: string; templateBase64: string | null }): Promise<string> {
+      const look = await withTenant(db, tenantId, async (tx) => {
+        await tenantsRepo.ensureTenantSettings(tx, tenantId);
+        const settings = (await tenantsRepo.getTenantSettings(tx, tenantId))!;
+        const billing = await billingSettingsRepo.getBillingSettings(tx);
+        const logo = await tenantsRepo.getTenantLogo(tx, tenantId);
+        const template = templateBase64 === null ? await billingSettingsRepo.getInvoiceTemplate(tx) : Buffer.from(templateBase64, 'base64');
+        return { color: settings.branding.primaryColor, logo: logo?.bytes, footer: billing.footer, locale: settings.locale, template };
+      });
+      if (templateBase64 !== null) {
+        try {
+          await checkInvoiceTemplate(look.template!);
+        } catch (err) {
+          throw ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), 'InvalidTemplate');
+        }
+      }
+      return (await renderInvoicePdfBytes(sampleInvoiceDocument(), look)).toString('base64');
     },
 
     /** The run row of the period (created once); a scheduled run takes the period containing today. */
