@@ -87,6 +87,23 @@ const KNOWN: { match: RegExp; key: string; path?: string; params?: (m: RegExpExe
   { match: /timer was just started elsewhere/i, key: 'tickets.problems.timerRace' },
   { match: /^the hour bank refused: (.+)$/i, key: 'tickets.problems.hourBankRefused', params: (m) => ({ reason: m[1]! }) },
   { match: /already invoiced; issue a credit note/i, key: 'tickets.problems.alreadyInvoiced' },
+  // Billing
+  { match: /is issued: only a credit note can correct it|is issued and is kept; correct it with a credit note/i, key: 'billing.problems.issued' },
+  { match: /only lines with the same VAT rate can be merged/i, key: 'billing.problems.sameVat' },
+  { match: /nothing is left to credit/i, key: 'billing.problems.nothingToCredit' },
+  {
+    match: /^line (\d+): only ([\d.]+) can still be credited \(asked ([\d.]+)\)/i,
+    key: 'billing.problems.creditRemaining',
+    params: (m) => ({ line: m[1]!, remaining: localNumber(m[2]!), asked: localNumber(m[3]!) }),
+  },
+  {
+    match: /^the credit \(([\d.]+)\) exceeds what is left to pay \(([\d.]+)\)/i,
+    key: 'billing.problems.creditExceeds',
+    params: (m) => ({ credit: localNumber(m[1]!), balance: localNumber(m[2]!) }),
+  },
+  { match: /an invoice named is not an open invoice/i, key: 'billing.problems.notOpenInvoice', path: 'invoiceIds' },
+  { match: /this payment was already recorded/i, key: 'billing.problems.alreadyRecorded' },
+  { match: /an invoice must total more than zero/i, key: 'billing.problems.zeroTotal' },
   // Support settings
   { match: /support address is used by another organisation/i, key: 'supportSettings.problems.addressTaken', path: 'supportEmail' },
   { match: /always has one default SLA policy/i, key: 'supportSettings.problems.defaultRequired', path: 'isDefault' },
@@ -103,6 +120,11 @@ export function knownProblem(err: ApiError): KnownProblem | undefined {
   if (!hit) return undefined;
   const params = hit.params?.(hit.match.exec(detail)!) ?? {};
   return { message: i18n.global.t(hit.key, params), path: hit.path };
+}
+
+/** A number the API wrote in English ("2.5") in the interface language ("2,5"). */
+function localNumber(text: string): string {
+  return Number(text).toLocaleString(i18n.global.locale.value);
 }
 
 const BY_STATUS: Record<number, string> = {

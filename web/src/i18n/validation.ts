@@ -26,6 +26,11 @@ const KNOWN_RULES: { match: RegExp; key: string; params?: (m: RegExpExecArray) =
   { match: /^must be in the future$/i, key: 'validation.rules.future' },
   { match: /^must not be before the start$/i, key: 'validation.rules.endBeforeStart' },
   { match: /^unknown placeholder (.+); allowed:/i, key: 'supportSettings.problems.unknownPlaceholder', params: (m) => ({ names: m[1]! }) },
+  // Billing
+  { match: /0 % line needs a VAT exemption reason/i, key: 'billing.problems.exemptionRequired' },
+  { match: /^offsets must increase$/i, key: 'billing.problems.offsetsIncrease' },
+  { match: /^each kind once$/i, key: 'billing.problems.kindOnce' },
+  { match: /^first day of the (month|quarter|year)$/i, key: 'billing.problems.periodStart' },
   // Zod's own wording, as the API sends it in the CSV import report (no issue code there).
   { match: /^Too small: expected string to have >=1 characters?$/i, key: 'validation.required' },
   { match: /^Invalid input: expected \w+, received undefined$/i, key: 'validation.required' },

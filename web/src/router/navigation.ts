@@ -11,6 +11,7 @@ export type NavKey =
   | 'playbooks'
   | 'settings'
   | 'support'
+  | 'billingSettings'
   | 'users'
   | 'teams'
   | 'audit';
@@ -77,13 +78,20 @@ export const STAFF_NAV: readonly NavEntry[] = [
     path: '/billing/pre-billing',
     section: '/billing',
     roles: FINANCE,
-    children: [{ key: 'billingPreBilling', testKey: 'billing-pre-billing', icon: 'pending_actions', path: '/billing/pre-billing' }],
+    children: [
+      { key: 'billingPreBilling', testKey: 'billing-pre-billing', icon: 'pending_actions', path: '/billing/pre-billing' },
+      { key: 'billingInvoices', testKey: 'billing-invoices', icon: 'receipt', path: '/billing/invoices' },
+      { key: 'billingPayments', testKey: 'billing-payments', icon: 'payments', path: '/billing/payments' },
+      { key: 'billingRuns', testKey: 'billing-runs', icon: 'event_repeat', path: '/billing/runs' },
+    ],
   },
   { key: 'assets', icon: 'devices', path: '/assets', roles: STAFF_ROLES },
   { key: 'playbooks', icon: 'terminal', path: '/playbooks', roles: STAFF_ROLES },
   { key: 'settings', icon: 'tune', path: '/settings', roles: ADMIN, admin: true },
   // Every staff role reads the SLA policies and business hours (they explain the SLA clocks); admins change them.
   { key: 'support', icon: 'support_agent', path: '/settings/support', roles: STAFF_ROLES, admin: true },
+  // Managers read the billing settings (terms, dunning ladder); admins change them.
+  { key: 'billingSettings', icon: 'request_quote', path: '/settings/billing', roles: FINANCE, admin: true },
   { key: 'users', icon: 'group', path: '/users', roles: ADMIN, admin: true },
   { key: 'teams', icon: 'groups', path: '/settings/teams', roles: ADMIN, admin: true },
   { key: 'audit', icon: 'history', path: '/audit', roles: ADMIN, admin: true },

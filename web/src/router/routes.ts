@@ -71,7 +71,10 @@ const ticketRoutes: RouteRecordRaw = {
   ],
 };
 
-/** Billing: pre-billing first (invoices are still to come); /billing alone opens it. */
+/**
+ * Billing: the pre-billing queue first (what waits to be invoiced; /billing alone opens it), invoices and
+ * credit notes, payments, billing runs.
+ */
 const billingRoutes: RouteRecordRaw = {
   path: 'billing',
   meta: { roles: rolesOf('billing') },
@@ -83,6 +86,10 @@ const billingRoutes: RouteRecordRaw = {
       component: () => import('@/pages/PreBillingPage.vue'),
       meta: { roles: rolesOf('billing', 'billingPreBilling'), titleKey: 'nav.billingPreBilling' },
     },
+    { path: 'invoices', name: 'billing-invoices', component: () => import('@/pages/InvoicesPage.vue'), meta: { titleKey: 'nav.billingInvoices' } },
+    { path: 'invoices/:id', name: 'billing-invoice', component: () => import('@/pages/InvoicePage.vue'), props: true, meta: { titleKey: 'nav.billingInvoices' } },
+    { path: 'payments', name: 'billing-payments', component: () => import('@/pages/PaymentsPage.vue'), meta: { titleKey: 'nav.billingPayments' } },
+    { path: 'runs', name: 'billing-runs', component: () => import('@/pages/BillingRunsPage.vue'), meta: { titleKey: 'nav.billingRuns' } },
   ],
 };
 
@@ -127,6 +134,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'settings-support',
         component: () => import('@/pages/SupportSettingsPage.vue'),
         meta: { roles: rolesOf('support'), titleKey: 'nav.support' },
+      },
+      {
+        path: 'settings/billing',
+        name: 'settings-billing',
+        component: () => import('@/pages/BillingSettingsPage.vue'),
+        meta: { roles: rolesOf('billingSettings'), titleKey: 'nav.billingSettings' },
       },
       {
         path: 'settings/teams',
