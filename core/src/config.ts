@@ -58,10 +58,12 @@ const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable is an unset one (docker compose writes `${X:-}` as ''), so its default applies.
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = configSchema
     .refine((c) => c.STORAGE_BACKEND !== 's3' || c.S3_BUCKET, { path: ['S3_BUCKET'], message: 'S3_BUCKET is required when STORAGE_BACKEND=s3' })
     .refine((c) => !c.STRIPE_SECRET_KEY || c.STRIPE_WEBHOOK_SECRET, { path: ['STRIPE_WEBHOOK_SECRET'], message: 'STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set' })
-    .safeParse(env);
+    .safeParse(set);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);

@@ -68,6 +68,8 @@ async function main(): Promise<void> {
     PORT: String(PORTS.api),
     HOST: '127.0.0.1',
     STORAGE_DIR: path.join(DATA_DIR, 'documents'),
+    // Finance opens an invoice's workflow in the Temporal UI from its page.
+    TEMPORAL_UI_URL: process.env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${PORTS.temporalUi}`,
   };
   const processes: Service[] = [];
   let stopping = false;
