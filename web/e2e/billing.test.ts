@@ -67,6 +67,11 @@ async function pick(selectTest: string, option: string, exact = false): Promise<
   await page.waitForSelector('.q-menu', { state: 'detached' });
 }
 
+/** The clear button of a clearable select. */
+async function clear(selectTest: string): Promise<void> {
+  await page.click(`.q-field:has(${tid(selectTest)}) .q-field__focusable-action`);
+}
+
 async function waitForRows(test: string, count: number): Promise<void> {
   await page.waitForFunction(({ selector, count }) => document.querySelectorAll(selector).length === count, { selector: tid(test), count });
 }
@@ -246,6 +251,9 @@ it('bills pending time, merges, validates, follows the sending, records the paym
     await waitForText(tid('invoice-title'), 'Brouillon de facture');
     await waitForRows('invoice-line', 2);
     await waitForText(tid('invoice-vat-mentions'), /Autoliquidation/);
+    // A draft typed by hand keeps its lines editable, each field named for screen readers.
+    await page.waitForSelector(tid('invoice-line-price-1'));
+    expect(await unlabelledInputs(page)).toEqual([]);
     const inv = (await call('GET', `/invoices/${secondId}`)).body;
     expect(inv).toMatchObject({ status: 'draft', source: 'manual', totalExclTaxCents: 33_500, totalTaxCents: 2_700, totalCents: 36_200 });
     expect(inv.lines[1]).toMatchObject({ vatRate: 0, vatExemption: 'reverse_charge' });
@@ -308,7 +316,19 @@ it('bills pending time, merges, validates, follows the sending, records the paym
     expect(plain(await page.textContent(tid('invoice-row-number')))).toBe(invoiceNumber);
     await pick('invoices-filter-kind', 'Avoir');
     await page.waitForSelector(tid('invoices-empty'));
+    await clear('invoices-filter-status');
+    await waitForRows('invoice-row', 1);
+    expect(plain(await page.textContent(tid('invoice-row-number')))).toMatch(new RegExp(`^AV-${year}-\\d{4}$`));
+    expect(plain(await page.textContent(tid('invoice-row')))).toContain('-54,00 €');
+    await clear('invoices-filter-kind');
+    await waitForRows('invoice-row', 3);
     await screenshot(page, 'invoices');
+    // The same list in English.
+    await page.click('button[lang="en"]');
+    await waitForText('h1', 'Invoices');
+    await page.waitForSelector(`${tid('invoice-status')}:has-text("Paid")`);
+    await page.click('button[lang="fr"]');
+    await waitForText('h1', 'Factures');
     await page.click(`[data-test="user-menu"]`);
     await page.click(tid('logout'));
     await page.waitForSelector(tid('login-email'));
