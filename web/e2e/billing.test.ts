@@ -122,6 +122,9 @@ it('bills pending time, merges, validates, follows the sending, records the paym
   await step(page, 'the manager opens Facturation → Factures: empty, it points to pre-billing and to a new invoice', async () => {
     await loginThroughUi(page, api.url, manager.email, manager.password);
     await page.click(tid('nav-billing'));
+    // Facturation opens on the pre-billing queue, which offers to bill it.
+    await page.waitForSelector(tid('pre-billing-page'));
+    await page.waitForSelector(tid('pre-billing-bill'));
     await page.click(tid('nav-billing-invoices'));
     await page.waitForSelector(tid('invoices-page'));
     await page.waitForSelector(tid('invoices-empty'));

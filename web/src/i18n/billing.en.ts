@@ -341,6 +341,7 @@ const billingEn: typeof billingFr = {
     statusLabel: 'State',
     status: { pending: 'To invoice', deferred: 'Deferred', invoiced: 'Invoiced', cancelled: 'Cancelled' },
     totalsTitle: 'To invoice per client',
+    billClient: 'A draft invoice with this client’s pending time',
     totalsListed: 'Sum of the lines to invoice shown below.',
     totalsPage: 'Sum of the lines to invoice on this page: the next pages have more.',
     emptyTitle: 'Nothing to invoice yet',

@@ -343,6 +343,7 @@ const billingFr = {
     statusLabel: 'État',
     status: { pending: 'À facturer', deferred: 'Reporté', invoiced: 'Facturé', cancelled: 'Annulé' },
     totalsTitle: 'À facturer par client',
+    billClient: 'Un brouillon de facture avec le temps en attente de ce client',
     totalsListed: 'Somme des lignes à facturer affichées ci-dessous.',
     totalsPage: 'Somme des lignes à facturer de cette page : les pages suivantes en ont d’autres.',
     emptyTitle: 'Rien à facturer pour l’instant',
