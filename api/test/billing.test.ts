@@ -273,7 +273,7 @@ it('an uploaded invoice template is checked by rendering, previewed, and can be 
   execFileSync('soffice', [`-env:UserInstallation=file://${dir}/profile`, '--headless', '--convert-to', 'odt', '--outdir', dir, fixture], { stdio: 'pipe' });
   const odt = fs.readFileSync(path.join(dir, 'custom.odt'));
   const upload = (body: Buffer, token = admin.token) =>
-    fetch(`${api.url}/api/v1/billing/settings/template?filename=maison.odt`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.oasis.opendocument.text' }, body });
+    fetch(`${api.url}/api/v1/billing/settings/template?filename=maison.odt`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.oasis.opendocument.text' }, body: new Uint8Array(body) });
   const junk = await upload(Buffer.from('not an odt at all'));
   expect(junk.status).toBe(400);
   expect(((await junk.json()) as { detail: string }).detail).toContain('.odt');
