@@ -23,6 +23,7 @@ export * from './schemas/tickets';
 export * from './tickets/business-hours';
 export * from './schemas/planning';
 export * from './schemas/billing';
+export * from './schemas/accounting';
 export * from './planning/availability';
 export * from './planning/conflicts';
 export * from './planning/capacity';

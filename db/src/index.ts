@@ -43,3 +43,4 @@ export * as billingRunsRepo from './repositories/billing-runs';
 export * as invoiceIssue from './repositories/invoice-issue';
 export * as invoiceDrafts from './repositories/invoice-drafts';
 export * as billingGeneration from './repositories/billing-generation';
+export * as accountingRepo from './repositories/accounting';
