@@ -2,6 +2,7 @@ import type { PaymentProvider } from './provider';
 import { StripePaymentProvider } from './stripe';
 
 export * from './provider';
+export { ensurePaymentLink, paymentLinkRefusal, type EnsurePaymentLinkInput } from './link';
 export { StripePaymentProvider, WEBHOOK_TOLERANCE_SECONDS, type StripeProviderOptions } from './stripe';
 
 /** The configured provider, or null when online payment is off (no STRIPE_SECRET_KEY). */
