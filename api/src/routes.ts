@@ -22,8 +22,9 @@ import { interventionRoutes } from './planning/interventions';
 import { billingRoutes } from './billing/routes';
 import { invoiceTemplateRoutes } from './billing/template';
 import { exportRoutes } from './billing/exports';
+import { onlinePaymentRoutes } from './billing/online-payments';
 
 /** Every API route, in one list: mounted on Express, documented in OpenAPI, walked by the cross-tenant test. */
 export function allRoutes(deps: AppDeps, passportInstance: passport.PassportStatic): AnyRoute[] {
-  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...staffRoutes, ...teamRoutes, ...timeRoutes, ...slaRoutes, ...ticketMailRoutes, ...availabilityRoutes, ...interventionRoutes, ...billingRoutes, ...exportRoutes, ...invoiceTemplateRoutes];
+  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...staffRoutes, ...teamRoutes, ...timeRoutes, ...slaRoutes, ...ticketMailRoutes, ...availabilityRoutes, ...interventionRoutes, ...billingRoutes, ...exportRoutes, ...invoiceTemplateRoutes, ...onlinePaymentRoutes(deps)];
 }

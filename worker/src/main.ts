@@ -4,6 +4,7 @@ import pino from 'pino';
 import { TASK_QUEUES, loadConfig, taskQueueOf, type Domain } from '@vigie/core';
 import { createDb, createStorage, type Db } from '@vigie/db';
 import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities, createBillingActivities } from '@vigie/activities';
+import { createPaymentProvider, ensurePaymentLink } from '@vigie/activities/payments';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { billingScheduleSweep, sweepInvoices, sweepOnboarding } from './sweeps';
 
@@ -28,8 +29,16 @@ function activitiesFor(domain: Domain, db: Db): object {
     case 'planning':
       return createPlanningActivities({ db });
     case 'billing':
-      return createBillingActivities({ db, storage: createStorage(config) });
+      return createBillingActivities({ db, storage: createStorage(config), paymentLink: paymentLinks(db) });
   }
+}
+
+/** Online payment links in invoice e-mails, when Stripe is configured and the app has a public URL. */
+function paymentLinks(db: Db): ((tenantId: string, invoiceId: string) => Promise<string | null>) | undefined {
+  const provider = createPaymentProvider({ secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET, apiBase: config.STRIPE_API_BASE });
+  const publicUrl = config.PUBLIC_URL;
+  if (!provider || !publicUrl) return undefined;
+  return (tenantId, invoiceId) => ensurePaymentLink(db, provider, { tenantId, invoiceId, publicUrl });
 }
 
 async function connectWithRetry(): Promise<NativeConnection> {

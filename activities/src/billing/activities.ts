@@ -22,6 +22,8 @@ import { invoiceEmail, type InvoiceEmailKind } from './invoice-email';
 export interface BillingActivityDeps {
   db: Db;
   storage: DocumentStorage;
+  /** Makes (or finds) the online payment link of an invoice for its balance; absent: no online payment. */
+  paymentLink?: (tenantId: string, invoiceId: string) => Promise<string | null>;
 }
 
 interface InvoiceRef {
@@ -49,7 +51,7 @@ const isSettled = (row: { kind: string; status: string; total_cents: number; pai
   row.kind === 'invoice' && (row.status === 'paid' || row.total_cents - row.paid_cents - row.credited_cents <= 0);
 
 /** Activities of the invoice workflow. Each is idempotent: a retry finds its work done and does nothing more. */
-export function createBillingActivities({ db, storage }: BillingActivityDeps) {
+export function createBillingActivities({ db, storage, paymentLink }: BillingActivityDeps) {
   return {
     /** Renders the frozen document to a Factur-X PDF and stores it as a client document, once. */
     async renderInvoicePdf({ tenantId, invoiceId }: InvoiceRef): Promise<{ documentId: string }> {
@@ -97,6 +99,8 @@ export function createBillingActivities({ db, storage }: BillingActivityDeps) {
      * history. A dunning step for an invoice settled meanwhile sends nothing and says so.
      */
     async sendInvoiceEmail({ tenantId, invoiceId, kind }: InvoiceRef & { kind: InvoiceEmailKind }): Promise<{ emailIds: string[]; settled: boolean }> {
+      // The link goes in the e-mail; a payment provider that is down must not hold the invoice back.
+      await paymentLink?.(tenantId, invoiceId).catch(() => null);
       return withTenant(db, tenantId, async (tx) => {
         const row = await issuedOr404(tx, invoiceId, true);
         if (kind !== 'invoice' && isSettled(row)) return { emailIds: [], settled: true };

@@ -10,10 +10,10 @@ import {
   WebhookSignatureError,
   type PaymentEvent,
   type PaymentProvider,
-} from '@vigie/activities/dist/billing/payments';
+} from '@vigie/activities/payments';
 import type { AppDeps } from '../deps';
-import { publicRoute, route, type Actor, type AnyRoute } from '../http/route';
-import { recordPayment } from './service';
+import { publicRoute, route, type AnyRoute } from '../http/route';
+import { recordPayment, type PaymentCtx } from './service';
 
 /** Finance work: admins and managers. */
 const FINANCE = ['admin', 'manager'] as const;
@@ -35,7 +35,6 @@ const webhookAckSchema = z
 type WebhookAck = z.infer<typeof webhookAckSchema>;
 
 type PaidEvent = Extract<PaymentEvent, { kind: 'paid' }>;
-type PaymentContext = Parameters<typeof recordPayment>[0];
 
 /** One provider per API instance, made on first use from the configuration (null: online payment is off). */
 const providers = new WeakMap<AppDeps, PaymentProvider | null>();
@@ -124,7 +123,7 @@ async function recordStripePayment(deps: AppDeps, req: Request, requestId: strin
     return { received: true, ignored: 'unknown invoice' };
   };
   if (!eventIdsSchema.safeParse(paid).success || paid.amountCents <= 0) return unknown();
-  const ctx = systemContext(deps, req, requestId, paid.tenantId);
+  const ctx = systemContext(deps, requestId, paid.tenantId);
   const found = await ctx.tx(async (tx) => {
     const invoice = await invoicesRepo.findInvoiceRow(tx, paid.invoiceId);
     if (!invoice) return null;
@@ -170,7 +169,7 @@ async function recordStripePayment(deps: AppDeps, req: Request, requestId: strin
 }
 
 /** A concurrent delivery of the same checkout recorded it first. */
-async function duplicateOf(ctx: PaymentContext, paid: PaidEvent): Promise<WebhookAck> {
+async function duplicateOf(ctx: PaymentCtx, paid: PaidEvent): Promise<WebhookAck> {
   const id = await ctx.tx((tx) => paymentsRepo.findPaymentByProviderRef(tx, paid.providerRef));
   return { received: true, ...(id ? { paymentId: id } : {}), duplicate: true };
 }
@@ -180,17 +179,10 @@ async function duplicateOf(ctx: PaymentContext, paid: PaidEvent): Promise<Webhoo
  * payment, its invoice events and the audit entry are written with no user id (those columns are
  * nullable) and 'Stripe' as the audit actor's name.
  */
-function systemContext(deps: AppDeps, req: Request, requestId: string, tenantId: string): PaymentContext {
-  // recordPayment types its actor as a signed-in user; it only reads tenantId and userId (as a nullable column value).
-  const actor = { tenantId, userId: null, role: 'admin', name: 'Stripe', clientId: null } as unknown as Actor;
+function systemContext(deps: AppDeps, requestId: string, tenantId: string): PaymentCtx {
   return {
-    body: undefined,
-    query: undefined,
-    params: undefined,
-    requestId,
     deps,
-    req,
-    actor,
+    actor: { tenantId, userId: null },
     tx: (work) => withTenant(deps.db, tenantId, work),
     audit: (t, entry) =>
       auditRepo.recordAudit(t, {

@@ -17,6 +17,8 @@ import { invoiceWorkflowId, invoiceWorkflowState, signalInvoicePaid, startBillin
 import type { AuthedContext } from '../http/route';
 
 type Ctx = AuthedContext<unknown, unknown, unknown>;
+/** What recording a payment needs: a signed-in user's request, or a provider's webhook (no user). */
+export type PaymentCtx = Pick<Ctx, 'tx' | 'audit' | 'deps'> & { actor: { tenantId: string; userId: string | null } };
 
 export async function invoiceOr404(tx: TenantTx, id: string): Promise<Invoice> {
   const invoice = await invoicesRepo.findInvoice(tx, id);
@@ -65,11 +67,9 @@ export function updateInvoice(ctx: Ctx, id: string, body: UpdateInvoiceBody): Pr
     const before = await invoiceOr404(tx, id);
     if (before.status !== 'draft') throw AppError.conflict(`invoice ${before.number} is issued: only a credit note can correct it`);
     await invoicesRepo.updateDraft(tx, id, body);
-    if (body.lines || body.vatRounding) {
-      const lines = body.lines?.map(invoicesRepo.storedLineOf) ?? (await invoicesRepo.linesOf(tx, id)).map(invoicesRepo.storedLineOfRow);
-      if (body.lines) await invoiceDrafts.replaceLines(tx, ctx.actor.tenantId, id, lines, body.vatRounding ?? before.vatRounding);
-      else await invoicesRepo.writeLines(tx, ctx.actor.tenantId, id, lines, body.vatRounding ?? before.vatRounding);
-    }
+    const rounding = body.vatRounding ?? before.vatRounding;
+    if (body.lines) await invoiceDrafts.replaceLines(tx, ctx.actor.tenantId, id, body.lines.map((l) => ({ ...invoicesRepo.storedLineOf(l), ...(l.id ? { id: l.id } : {}) })), rounding);
+    else if (body.vatRounding) await invoiceDrafts.changeRounding(tx, ctx.actor.tenantId, id, rounding);
     const after = await invoiceOr404(tx, id);
     await ctx.audit(tx, { action: 'invoice.update', entity: 'invoice', entityId: id, before: { totalCents: before.totalCents }, after: { totalCents: after.totalCents } });
     return after;
@@ -146,7 +146,7 @@ export async function creditInvoice(ctx: Ctx, id: string, body: CreditNoteBody):
  * Records a payment and settles the client's invoices with it (the ones named, in that order, or the
  * oldest first). Invoices fully settled become paid and their workflows stop dunning.
  */
-export async function recordPayment(ctx: Ctx, body: RecordPaymentBody, provider?: { method: 'stripe'; providerRef: string }): Promise<Payment> {
+export async function recordPayment(ctx: PaymentCtx, body: RecordPaymentBody, provider?: { method: 'stripe'; providerRef: string }): Promise<Payment> {
   const payment = await ctx.tx(async (tx) => {
     const client = await clientOr422(tx, body.clientId);
     const open = await paymentsRepo.lockOpenInvoices(tx, client.id, body.currency);
@@ -179,7 +179,7 @@ export async function recordPayment(ctx: Ctx, body: RecordPaymentBody, provider?
 }
 
 /** Marks fully settled invoices paid, then tells their workflows (after commit: the database is the truth). */
-async function settleIfPaid(ctx: Ctx, invoiceIds: string[]): Promise<void> {
+async function settleIfPaid(ctx: PaymentCtx, invoiceIds: string[]): Promise<void> {
   const paid = await ctx.tx(async (tx) => {
     const done: string[] = [];
     for (const id of invoiceIds) {

@@ -392,6 +392,7 @@ crossTenantFixtures.push(
   invoiceScoped('/invoices/:id/validate', false),
   invoiceScoped('/invoices/:id/credit-notes', true, { post: { reason: 'Intrusion' } }),
   invoiceScoped('/invoices/:id/workflow', true),
+  invoiceScoped('/invoices/:id/payment-link', true),
   {
     path: '/billing/runs/:id',
     create: async (api, owner) => {
