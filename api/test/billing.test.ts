@@ -228,8 +228,20 @@ it('drafts from pre-billing: one per client, lines merged or deferred; drafted t
   const merged = await call('POST', `/invoices/${inv.id}/merge-lines`, { lineIds: [inv.lines[0].id, inv.lines[1].id], description: 'Intervention poste lent' });
   expect(merged.body.lines.map((l: Record<string, unknown>) => [l.description, l.quantity, l.totalExclTaxCents, l.preBillingItemCount])).toEqual([
     ['Intervention poste lent', 1.25, 7_500, 2],
-    [expect.any(String), 1, 700, 1],
+    [`${ticket.number} — Intervention 7 min (0 h 07)`, 1, 700, 1],
   ]);
+  // Editing a line keeps its ticket time when the line keeps its id; a rounding change too.
+  const kept = merged.body.lines;
+  const edited = await call('PATCH', `/invoices/${inv.id}`, {
+    lines: kept.map((l: Record<string, unknown>) => ({ id: l.id, description: `${String(l.description)} (revu)`, quantity: l.quantity, unitCode: l.unitCode, unitPriceCents: l.unitPriceCents, vatRate: l.vatRate })),
+    vatRounding: 'per_line',
+  });
+  expect(edited.status).toBe(200);
+  expect(edited.body.lines.map((l: { preBillingItemCount: number }) => l.preBillingItemCount)).toEqual([2, 1]);
+  expect((await call('PATCH', `/invoices/${inv.id}`, { vatRounding: 'per_rate' })).body.lines.map((l: { preBillingItemCount: number }) => l.preBillingItemCount)).toEqual([2, 1]);
+  expect((await call('POST', '/invoices/from-pre-billing', { clientIds: [clientId] })).body.invoices).toEqual([]);
+  expect((await call('PATCH', `/invoices/${inv.id}`, { lines: [{ id: inv.id, description: 'x', quantity: 1, unitPriceCents: 1, vatRate: 20 }] })).status).toBe(400);
+
   const deferred = await call('POST', `/invoices/${inv.id}/lines/${inv.lines[2].id}/defer`);
   expect(deferred.body.lines).toHaveLength(1);
   expect(deferred.body.totalExclTaxCents).toBe(7_500);

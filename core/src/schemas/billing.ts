@@ -43,7 +43,12 @@ export type CreateInvoiceBody = z.infer<typeof createInvoiceBodySchema>;
 
 export const updateInvoiceBodySchema = z
   .strictObject({
-    lines: z.array(invoiceLineInputSchema).min(1).max(500).optional().meta({ description: 'replaces every line (a line that came from pre-billing keeps its time only through merge/defer)' }),
+    lines: z
+      .array(invoiceLineInputSchema.extend({ id: z.uuid().optional().meta({ description: 'an existing line, kept with its ticket time; omitted: a new line' }) }))
+      .min(1)
+      .max(500)
+      .optional()
+      .meta({ description: 'replaces the lines; the ticket time of a line left out goes back to the pre-billing queue' }),
     buyerReference: z.string().trim().max(100).optional(),
     notes: z.string().max(5000).optional(),
     vatRounding: z.enum(['per_rate', 'per_line']).optional(),

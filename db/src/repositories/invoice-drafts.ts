@@ -25,7 +25,8 @@ const hoursText = (minutes: number) => `${Math.floor(minutes / 60)} h ${String(m
  * always totals exactly what pre-billing valued.
  */
 export function lineOfItem(item: Pick<PendingItem, 'ticket_number' | 'description' | 'minutes' | 'unit_rate_cents' | 'amount_cents'>): StoredLine {
-  const description = `${item.ticket_number} — ${item.description}`.slice(0, 500);
+  // Pre-billing already names the ticket ("T-2026-0001 — …"); older items may not.
+  const description = (item.description.startsWith(item.ticket_number) ? item.description : `${item.ticket_number} — ${item.description}`).slice(0, 500);
   const exactHours = (item.minutes * 1000) % 60 === 0;
   return exactHours
     ? { description, quantityMilli: (item.minutes * 1000) / 60, unitCode: 'HUR', unitPriceCents: item.unit_rate_cents, vatRateBp: STANDARD_VAT_BP, vatExemption: null }
@@ -137,11 +138,28 @@ export async function deferLine(tx: TenantTx, tenantId: string, invoiceId: strin
   await rewriteKeepingLinks(tx, tenantId, invoiceId, lines.filter((l) => l.id !== lineId).map(storedLineOfRow), row.vat_rounding);
 }
 
-/** Replaces every line of a draft; ticket time whose line is gone goes back to pending. */
+/**
+ * Replaces the lines of a draft. A line given with the id of one of the draft's lines stays that line
+ * (its ticket time stays on it); the time of a line left out goes back to the pre-billing queue.
+ */
 export async function replaceLines(tx: TenantTx, tenantId: string, invoiceId: string, lines: StoredLine[], rounding: 'per_rate' | 'per_line'): Promise<void> {
   await draftOr409(tx, invoiceId);
-  await tx('pre_billing_items').where({ invoice_id: invoiceId }).update({ invoice_id: null, invoice_line_id: null, updated_at: tx.fn.now() });
-  await writeLines(tx, tenantId, invoiceId, lines, rounding);
+  const existing = new Set((await linesOf(tx, invoiceId)).map((l) => l.id));
+  const unknown = lines.find((l) => l.id && !existing.has(l.id));
+  if (unknown) throw AppError.invalid(`line ${unknown.id} is not on this invoice`, [{ path: 'lines', message: 'unknown line id' }]);
+  if (new Set(lines.flatMap((l) => (l.id ? [l.id] : []))).size !== lines.filter((l) => l.id).length) throw AppError.invalid('a line id is given twice', [{ path: 'lines', message: 'duplicate line id' }]);
+  const kept = lines.flatMap((l) => (l.id ? [l.id] : []));
+  await tx('pre_billing_items')
+    .where({ invoice_id: invoiceId })
+    .where((w) => w.whereNull('invoice_line_id').orWhereNotIn('invoice_line_id', kept.length ? kept : ['00000000-0000-0000-0000-000000000000']))
+    .update({ invoice_id: null, invoice_line_id: null, updated_at: tx.fn.now() });
+  await rewriteKeepingLinks(tx, tenantId, invoiceId, lines, rounding);
+}
+
+/** The same lines with another VAT rounding (ticket time stays on its lines). */
+export async function changeRounding(tx: TenantTx, tenantId: string, invoiceId: string, rounding: 'per_rate' | 'per_line'): Promise<void> {
+  await draftOr409(tx, invoiceId);
+  await rewriteKeepingLinks(tx, tenantId, invoiceId, (await linesOf(tx, invoiceId)).map(storedLineOfRow), rounding);
 }
 
 /** Rewrites lines with their ids unchanged, so pre-billing links survive (they are detached meanwhile). */
