@@ -105,7 +105,7 @@ beforeAll(async () => {
   expect(note.body.totalCents).toBe(-30_000);
   m.note = note.body;
   // One transfer settles what is left of A and all of B: 922.16 + 324.00 = 1 246.16.
-  const paid = await call('POST', '/payments', { clientId: m.clientX, paidOn: m.day, method: 'transfer', reference: 'VIR-0042', amountCents: 124_616, invoiceIds: [a.id, b.id] });
+  const paid = await call('POST', '/payments', { clientId: m.clientX, paidAt: m.day, method: 'transfer', reference: 'VIR-0042', amountCents: 124_616, invoiceIds: [a.id, b.id] });
   expect(paid.status).toBe(201);
   expect(paid.body.unallocatedCents).toBe(0);
 
@@ -330,7 +330,7 @@ describe('ranges, roles and tenants', () => {
     while (ours.includes(foreign.number)) foreign = await issue(other, { clientId: m.foreignClient, lines: [line('Prestation confidentielle', 1, 77_777)] });
     expect(foreign.issueDate).toBe(m.day);
     // 777.77 + 155.55 = 933.32 each, on the same days.
-    const paid = await api.call('POST', '/api/v1/payments', { token: other.token, body: { clientId: m.foreignClient, paidOn: m.day, method: 'check', reference: 'CHQ-SECRET', amountCents: 93_332, invoiceIds: [foreign.id] } });
+    const paid = await api.call('POST', '/api/v1/payments', { token: other.token, body: { clientId: m.foreignClient, paidAt: m.day, method: 'check', reference: 'CHQ-SECRET', amountCents: 93_332, invoiceIds: [foreign.id] } });
     expect(paid.status).toBe(201);
 
     const secrets = [foreign.number, FOREIGN_CUSTOMER, auxOf(m.foreignClient), 'Prestation confidentielle', '777,77', '777.77', '933,32', '933.32', 'CHQ-SECRET', otherSiren];

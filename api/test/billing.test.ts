@@ -153,13 +153,13 @@ it('payments settle several invoices oldest first; a fully paid invoice is paid 
   const a = await draft(clientId, [line('A', 1, 10_000)]);
   const b = await draft(clientId, [line('B', 1, 20_000)]);
   for (const id of [a, b]) expect((await call('POST', `/invoices/${id}/validate`)).status).toBe(200);
-  const partial = await call('POST', '/payments', { clientId, paidOn: '2026-11-20', method: 'transfer', reference: 'VIR 1', amountCents: 5_000 });
+  const partial = await call('POST', '/payments', { clientId, paidAt: '2026-11-20', method: 'transfer', reference: 'VIR 1', amountCents: 5_000 });
   expect(partial.status).toBe(201);
   expect(partial.body.allocations).toEqual([expect.objectContaining({ invoiceId: a, amountCents: 5_000 })]);
   expect((await call('GET', `/invoices/${a}`)).body).toMatchObject({ paidCents: 5_000, balanceCents: 7_000 });
 
   // 7 000 + 24 000 = 31 000 settles both; 1 000 more stays unallocated on the payment.
-  const both = await call('POST', '/payments', { clientId, paidOn: '2026-11-21', method: 'check', reference: 'CHQ 42', amountCents: 32_000 });
+  const both = await call('POST', '/payments', { clientId, paidAt: '2026-11-21', method: 'check', reference: 'CHQ 42', amountCents: 32_000 });
   expect(both.body).toMatchObject({ unallocatedCents: 1_000, allocations: [expect.objectContaining({ invoiceId: a, amountCents: 7_000 }), expect.objectContaining({ invoiceId: b, amountCents: 24_000 })] });
   for (const id of [a, b]) {
     const inv = (await call('GET', `/invoices/${id}`)).body;
@@ -171,7 +171,7 @@ it('payments settle several invoices oldest first; a fully paid invoice is paid 
     });
   }
   // Nothing left to pay: naming a paid invoice is refused, and nothing is written.
-  const refused = await call('POST', '/payments', { clientId, paidOn: '2026-11-22', method: 'cash', amountCents: 100, invoiceIds: [a] });
+  const refused = await call('POST', '/payments', { clientId, paidAt: '2026-11-22', method: 'cash', amountCents: 100, invoiceIds: [a] });
   expect(refused.status).toBe(400);
   expect((await call('GET', `/payments?clientId=${clientId}`)).body.items).toHaveLength(2);
 }, 120_000);

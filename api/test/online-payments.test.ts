@@ -216,7 +216,7 @@ describe('an invoice paid online', () => {
     expect(paid.payments).toEqual([expect.objectContaining({ paymentId: res.body.paymentId, method: 'stripe', reference: sessionId, amountCents: invoice.totalCents })]);
     expect(paid.events.map((e: any) => e.kind)).toEqual(expect.arrayContaining(['payment_link', 'payment', 'paid']));
     expect(await stripePayments(clientId)).toEqual([
-      expect.objectContaining({ id: res.body.paymentId, method: 'stripe', reference: sessionId, amountCents: invoice.totalCents, currency: 'EUR', unallocatedCents: 0, paidOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }),
+      expect.objectContaining({ id: res.body.paymentId, method: 'stripe', reference: sessionId, amountCents: invoice.totalCents, currency: 'EUR', unallocatedCents: 0, paidAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }),
     ]);
     const audit = (await call('GET', `/audit-log?entity=payment&entityId=${res.body.paymentId}`)).body.items;
     expect(audit).toEqual([expect.objectContaining({ action: 'payment.record', actorId: null, actorName: 'Stripe' })]);
@@ -251,7 +251,7 @@ it('makes a new link for the new balance after a partial payment', async () => {
   const clientId = await newClient('Garage Central');
   const invoice = await issuedInvoice(clientId);
   expect((await call('POST', `/invoices/${invoice.id}/payment-link`)).status).toBe(200);
-  expect((await call('POST', '/payments', { clientId, paidOn: '2026-11-20', method: 'transfer', amountCents: 10_000, invoiceIds: [invoice.id] })).status).toBe(201);
+  expect((await call('POST', '/payments', { clientId, paidAt: '2026-11-20', method: 'transfer', amountCents: 10_000, invoiceIds: [invoice.id] })).status).toBe(201);
   stripeCalls.length = 0;
   const res = await call('POST', `/invoices/${invoice.id}/payment-link`);
   expect(res.status).toBe(200);
@@ -265,7 +265,7 @@ it('keeps the money of a checkout paid after the invoice was settled otherwise, 
   const clientId = await newClient('Cabinet Leroy');
   const invoice = await issuedInvoice(clientId);
   expect((await call('POST', `/invoices/${invoice.id}/payment-link`)).status).toBe(200);
-  expect((await call('POST', '/payments', { clientId, paidOn: '2026-11-20', method: 'transfer', amountCents: invoice.totalCents, invoiceIds: [invoice.id] })).status).toBe(201);
+  expect((await call('POST', '/payments', { clientId, paidAt: '2026-11-20', method: 'transfer', amountCents: invoice.totalCents, invoiceIds: [invoice.id] })).status).toBe(201);
   const sessionId = `cs_test_${randomUUID().replaceAll('-', '')}`;
   const res = await deliver(api, checkoutEvent({ id: sessionId, amountCents: invoice.totalCents, metadata: { tenantId: admin.user.tenantId, invoiceId: invoice.id } }));
   expect(res).toMatchObject({ status: 200, body: { received: true, paymentId: expect.any(String) } });

@@ -137,7 +137,7 @@ async function recordStripePayment(deps: AppDeps, req: Request, requestId: strin
 
   const body = (invoiceIds: string[]): RecordPaymentBody => ({
     clientId: invoice.client_id,
-    paidOn: localDateIn(Date.parse(paid.paidAt), timezone),
+    paidAt: localDateIn(Date.parse(paid.paidAt), timezone),
     method: 'card', // replaced by the provider's method ('stripe')
     reference: paid.providerRef,
     amountCents: paid.amountCents,

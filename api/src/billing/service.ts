@@ -158,7 +158,7 @@ export async function recordPayment(ctx: PaymentCtx, body: RecordPaymentBody, pr
     const id = await paymentsRepo.insertPayment(tx, {
       tenantId: ctx.actor.tenantId,
       clientId: client.id,
-      paidOn: body.paidOn,
+      paidAt: body.paidAt,
       method: provider?.method ?? body.method,
       reference: body.reference,
       amountCents: body.amountCents,

@@ -406,7 +406,7 @@ crossTenantFixtures.push(
     create: async (api, owner) => {
       const { id } = await createInvoice(api, owner, true);
       const invoice = await api.call('GET', `/api/v1/invoices/${id}`, { token: owner.token });
-      const res = await api.call('POST', '/api/v1/payments', { token: owner.token, body: { clientId: invoice.body.clientId, paidOn: '2026-11-20', method: 'transfer', amountCents: 1_000 } });
+      const res = await api.call('POST', '/api/v1/payments', { token: owner.token, body: { clientId: invoice.body.clientId, paidAt: '2026-11-20', method: 'transfer', amountCents: 1_000 } });
       if (res.status !== 201) throw new Error(`fixture payment: ${res.status} ${JSON.stringify(res.body)}`);
       return { id: res.body.id };
     },

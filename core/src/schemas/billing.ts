@@ -118,7 +118,7 @@ export const invoiceSchema = invoiceSummarySchema
     pdfDocumentId: z.uuid().nullable(),
     paymentUrl: z.string().nullable(),
     creditNotes: z.array(z.object({ id: z.uuid(), number: z.string().nullable(), totalCents: z.number().int(), issueDate: localDate.nullable() })),
-    payments: z.array(z.object({ paymentId: z.uuid(), paidOn: localDate, method: z.enum(PAYMENT_METHODS), reference: z.string(), amountCents: z.number().int() })),
+    payments: z.array(z.object({ paymentId: z.uuid(), paidAt: localDate, method: z.enum(PAYMENT_METHODS), reference: z.string(), amountCents: z.number().int() })),
     events: z.array(invoiceEventSchema),
     validatedAt: z.iso.datetime().nullable(),
     sentAt: z.iso.datetime().nullable(),
@@ -164,7 +164,7 @@ export const draftsCreatedSchema = z.object({ invoices: z.array(invoiceSummarySc
 export const recordPaymentBodySchema = z
   .strictObject({
     clientId: z.uuid(),
-    paidOn: localDate,
+    paidAt: localDate,
     method: z.enum(PAYMENT_METHODS).exclude(['stripe']),
     reference: z.string().trim().max(200).default(''),
     amountCents: z.number().int().min(1).max(1e11),
@@ -179,7 +179,7 @@ export const paymentSchema = z
     id: z.uuid(),
     clientId: z.uuid(),
     clientName: z.string(),
-    paidOn: localDate,
+    paidAt: localDate,
     method: z.enum(PAYMENT_METHODS),
     reference: z.string(),
     amountCents: z.number().int(),

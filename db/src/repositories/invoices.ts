@@ -295,7 +295,7 @@ export async function findInvoice(tx: TenantTx, id: string): Promise<Invoice | u
     pdfDocumentId: row.pdf_document_id,
     paymentUrl: row.payment_url,
     creditNotes: creditNotes.map((c) => ({ id: c.id, number: c.number, totalCents: c.total_cents, issueDate: c.issue_date })),
-    payments: payments.map((p) => ({ paymentId: p.id, paidOn: p.paid_on, method: p.method, reference: p.reference, amountCents: p.amount_cents })),
+    payments: payments.map((p) => ({ paymentId: p.id, paidAt: p.paid_on, method: p.method, reference: p.reference, amountCents: p.amount_cents })),
     events: await eventsOf(tx, id),
     validatedAt: iso(row.validated_at),
     sentAt: iso(row.sent_at),

@@ -42,7 +42,7 @@ export async function lockOpenInvoices(tx: TenantTx, clientId: string, currency:
 export interface NewPayment {
   tenantId: string;
   clientId: string;
-  paidOn: string;
+  paidAt: string;
   method: PaymentMethod;
   reference: string;
   amountCents: number;
@@ -61,7 +61,7 @@ export async function insertPayment(tx: TenantTx, p: NewPayment): Promise<string
       tenant_id: p.tenantId,
       id,
       client_id: p.clientId,
-      paid_on: p.paidOn,
+      paid_on: p.paidAt,
       method: p.method,
       reference: p.reference,
       amount_cents: p.amountCents,
@@ -107,7 +107,7 @@ async function withAllocations(tx: TenantTx, rows: PaymentRow[]): Promise<Paymen
     id: r.id,
     clientId: r.client_id,
     clientName: r.client_name,
-    paidOn: r.paid_on,
+    paidAt: r.paid_on,
     method: r.method,
     reference: r.reference,
     amountCents: r.amount_cents,

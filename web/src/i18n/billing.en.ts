@@ -216,7 +216,7 @@ const billingEn: typeof billingFr = {
   payment: {
     title: 'Record a payment',
     client: 'Client',
-    paidOn: 'Received on',
+    paidAt: 'Received on',
     method: 'Payment method',
     reference: 'Reference',
     referenceHint: 'Transfer label, cheque number…',
@@ -237,7 +237,7 @@ const billingEn: typeof billingFr = {
   payments: {
     title: 'Payments',
     intro: 'Payments received and the invoices they settled. A recorded payment is never changed: a mistake is corrected by a credit note or a refund.',
-    paidOn: 'Received on',
+    paidAt: 'Received on',
     client: 'Client',
     method: 'Method',
     reference: 'Reference',

@@ -218,7 +218,7 @@ const billingFr = {
   payment: {
     title: 'Enregistrer un paiement',
     client: 'Client',
-    paidOn: 'Reçu le',
+    paidAt: 'Reçu le',
     method: 'Moyen de paiement',
     reference: 'Référence',
     referenceHint: 'Libellé du virement, numéro de chèque…',
@@ -239,7 +239,7 @@ const billingFr = {
   payments: {
     title: 'Paiements',
     intro: 'Les paiements reçus et les factures qu’ils ont réglées. Un paiement enregistré ne se modifie pas : une erreur se corrige par un avoir ou un remboursement.',
-    paidOn: 'Reçu le',
+    paidAt: 'Reçu le',
     client: 'Client',
     method: 'Moyen',
     reference: 'Référence',

@@ -953,7 +953,7 @@ const en: MessageSchema = {
       bic: '8 or 11 letters and digits',
       paymentTerms_days: 'A number of days: 0 to 60 (end of month: 0 to 45)',
       penaltyRate_annualRateBp: 'An annual rate like 12 or 12.5',
-      paidOn: 'A date',
+      paidAt: 'A date',
     },
     /** The rules of @vigie/core worded for people (see i18n/validation.ts). */
     rules: {

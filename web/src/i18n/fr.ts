@@ -959,7 +959,7 @@ const fr = {
       bic: '8 ou 11 lettres et chiffres',
       paymentTerms_days: 'Un nombre de jours : 0 à 60 (fin de mois : 0 à 45)',
       penaltyRate_annualRateBp: 'Un taux annuel comme 12 ou 12,5',
-      paidOn: 'Une date',
+      paidAt: 'Une date',
     },
     /** The rules of @vigie/core worded for people (see i18n/validation.ts). */
     rules: {
