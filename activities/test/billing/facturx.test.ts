@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, StandardFonts } from 'pdf-lib';
 import {
+  buildInvoiceDocument,
   computeInvoiceTotals,
   creditNote,
   divRoundHalfUp,
@@ -163,6 +164,35 @@ describe('the CII XML (EN 16931 profile)', () => {
     const report = await mustang('monthly.xml', xml);
     expect(report.xml).toEqual({ valid: true, errors: [] });
     expect(report.valid).toBe(true);
+  });
+
+  it('an invoice issued by core carries the French subject codes of its mentions (BR-FR-05): AAB, PMD, PMT', async () => {
+    const doc = buildInvoiceDocument({
+      kind: 'invoice',
+      number: 'FA-2026-0042',
+      issueDate: '2026-04-01',
+      currency: 'EUR',
+      seller: SELLER,
+      buyer: monthly().buyer,
+      terms: { kind: 'net', days: 30 },
+      penaltyRate: { kind: 'ecb_plus_10' },
+      earlyPaymentDiscount: null,
+      lines: [{ description: 'Infogérance avril', quantityMilli: 1000, unitCode: 'MON', unitPriceCents: 50_000, vatRateBp: 2000, vatExemption: null }],
+      vatRounding: 'per_rate',
+      creditNote: null,
+      precedingInvoice: null,
+      periodStart: null,
+      periodEnd: null,
+      buyerReference: '',
+      notes: '',
+    });
+    const xml = buildCiiXml(doc);
+    for (const code of ['AAB', 'PMD', 'PMT']) expect(xml).toContain(`<ram:SubjectCode>${code}</ram:SubjectCode>`);
+    const file = path.join(dir, 'issued.xml');
+    fs.writeFileSync(file, xml);
+    const { stdout } = await run('sh', [VALIDATE, file], { maxBuffer: 64 * 1024 * 1024 });
+    expect(stdout).not.toContain('BR-FR-05');
+    expect(stdout).toContain('<summary status="valid"/>');
   });
 
   it('a micro-entrepreneur under the VAT franchise: category E with the art. 293 B mention', async () => {

@@ -54,9 +54,20 @@ export interface LatePaymentMentionsInput {
   earlyPaymentDiscount: string | null;
 }
 
-/** The French lines for the invoice footer: due date and terms always; the late-payment mentions for professionals. */
-export function latePaymentMentions(input: LatePaymentMentionsInput): string[] {
-  const lines = [`Date d'échéance : ${frenchDate(input.dueDate)} (${paymentTermsText(input.terms)})`];
+/**
+ * The subject of a legal mention in an e-invoice (UNTDID 4451), as the French rules on Factur-X ask
+ * (BR-FR-05): AAB the early-payment discount, PMD the late-payment penalties, PMT the 40 € indemnity.
+ */
+export type MentionSubject = 'AAB' | 'PMD' | 'PMT';
+
+export interface LegalMention {
+  subject: MentionSubject | null;
+  text: string;
+}
+
+/** The French lines for the invoice footer, each with its e-invoice subject: see `latePaymentMentions`. */
+export function latePaymentNotes(input: LatePaymentMentionsInput): LegalMention[] {
+  const lines: LegalMention[] = [{ subject: null, text: `Date d'échéance : ${frenchDate(input.dueDate)} (${paymentTermsText(input.terms)})` }];
   if (!input.professional) return lines;
   const rate =
     input.penaltyRate.kind === 'fixed'
@@ -64,8 +75,13 @@ export function latePaymentMentions(input: LatePaymentMentionsInput): string[] {
       : 'au taux directeur de la Banque centrale européenne en vigueur majoré de 10 points';
   return [
     ...lines,
-    input.earlyPaymentDiscount ?? "Pas d'escompte pour paiement anticipé.",
-    `En cas de retard de paiement, des pénalités sont exigibles dès le lendemain de la date d'échéance, ${rate}.`,
-    'Une indemnité forfaitaire pour frais de recouvrement de 40 € est due en cas de retard de paiement (art. L441-10 et D441-5 du Code de commerce).',
+    { subject: 'AAB', text: input.earlyPaymentDiscount ?? "Pas d'escompte pour paiement anticipé." },
+    { subject: 'PMD', text: `En cas de retard de paiement, des pénalités sont exigibles dès le lendemain de la date d'échéance, ${rate}.` },
+    { subject: 'PMT', text: 'Une indemnité forfaitaire pour frais de recouvrement de 40 € est due en cas de retard de paiement (art. L441-10 et D441-5 du Code de commerce).' },
   ];
+}
+
+/** The French lines for the invoice footer: due date and terms always; the late-payment mentions for professionals. */
+export function latePaymentMentions(input: LatePaymentMentionsInput): string[] {
+  return latePaymentNotes(input).map((n) => n.text);
 }

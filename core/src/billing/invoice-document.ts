@@ -5,6 +5,7 @@
  * a credit note (avoir) carries negative amounts and names the invoice it corrects.
  */
 import type { LocalDate } from './calendar';
+import type { MentionSubject } from './due-date';
 import type { VatExemption } from './invoice-totals';
 
 export type InvoiceKind = 'invoice' | 'credit_note';
@@ -89,5 +90,7 @@ export interface InvoiceDocument {
   paymentTermsText: string;
   /** Legal mentions in print order: VAT exemptions, due date, penalties, 40 € indemnity. */
   mentions: string[];
+  /** The e-invoice subject of the mentions that have one (text → AAB, PMD or PMT; Factur-X notes). */
+  mentionSubjects?: Record<string, MentionSubject>;
   notes: string;
 }

@@ -6,7 +6,7 @@
  */
 import { AppError, type FieldError } from '../errors';
 import type { LocalDate } from './calendar';
-import { dueDate, latePaymentMentions, paymentTermsText, type PaymentTerms, type PenaltyRate } from './due-date';
+import { dueDate, latePaymentNotes, paymentTermsText, type LegalMention, type PaymentTerms, type PenaltyRate } from './due-date';
 import type { Buyer, DocumentLine, InvoiceDocument, InvoiceKind, Seller } from './invoice-document';
 import { computeInvoiceTotals, VAT_EXEMPTION_MENTIONS, type CreditNote, type InvoiceLine } from './invoice-totals';
 import type { VatRounding } from '../crm/quote-totals';
@@ -70,10 +70,10 @@ export function buildInvoiceDocument(input: IssueInput): InvoiceDocument {
   }));
   const due = dueDate(input.issueDate, input.terms);
   const exemptions = [...new Set(input.lines.flatMap((l) => (l.vatExemption ? [VAT_EXEMPTION_MENTIONS[l.vatExemption]] : [])))];
-  const payment =
+  const payment: LegalMention[] =
     input.kind === 'credit_note'
-      ? [`Avoir sur la facture n° ${input.precedingInvoice!.number} du ${input.precedingInvoice!.issueDate.split('-').reverse().join('/')}`]
-      : latePaymentMentions({ dueDate: due, terms: input.terms, professional: input.buyer.professional, penaltyRate: input.penaltyRate, earlyPaymentDiscount: input.earlyPaymentDiscount });
+      ? [{ subject: null, text: `Avoir sur la facture n° ${input.precedingInvoice!.number} du ${input.precedingInvoice!.issueDate.split('-').reverse().join('/')}` }]
+      : latePaymentNotes({ dueDate: due, terms: input.terms, professional: input.buyer.professional, penaltyRate: input.penaltyRate, earlyPaymentDiscount: input.earlyPaymentDiscount });
   return {
     kind: input.kind,
     number: input.number,
@@ -92,7 +92,8 @@ export function buildInvoiceDocument(input: IssueInput): InvoiceDocument {
     totalTaxCents: totals.totalTaxCents,
     totalCents: totals.totalCents,
     paymentTermsText: paymentTermsText(input.terms),
-    mentions: [...exemptions, ...payment],
+    mentions: [...exemptions, ...payment.map((m) => m.text)],
+    mentionSubjects: Object.fromEntries(payment.flatMap((m) => (m.subject ? [[m.text, m.subject]] : []))),
     notes: input.notes,
   };
 }

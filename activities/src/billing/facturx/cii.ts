@@ -127,7 +127,11 @@ export function buildCiiXml(doc: InvoiceDocument): string {
           'ram:PayeeSpecifiedCreditorFinancialInstitution': doc.seller.iban && doc.seller.bic ? { 'ram:BICID': doc.seller.bic } : undefined,
         };
 
-  const notes = [...doc.mentions, doc.notes].filter((n) => n.trim() !== '').map((n) => ({ 'ram:Content': n }));
+  // French rule BR-FR-05: the penalty, indemnity and discount mentions carry their subject code.
+  const subjectOf = (n: string) => doc.mentionSubjects?.[n];
+  const notes = [...doc.mentions, doc.notes]
+    .filter((n) => n.trim() !== '')
+    .map((n) => ({ 'ram:Content': n, ...(subjectOf(n) ? { 'ram:SubjectCode': subjectOf(n) } : {}) }));
 
   const invoice: ExpandObject = {
     'rsm:CrossIndustryInvoice': {
