@@ -14,6 +14,8 @@ const configSchema = z.object({
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   NATS_CREDS: z.string().optional(),
+  /** The NATS keys file (`keys.json` from nats-auth): the API signs agents' user JWTs with its account signing key; unset → enrollment answers 503. */
+  NATS_KEYS_FILE: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   /** Appended to every task queue name, so several deployments (or test processes) can share a namespace. */

@@ -37,3 +37,4 @@ export * from './billing/invoice-document';
 export * from './billing/issue';
 export * from './billing/subscriptions';
 export * from './billing/accounting';
+export * from './schemas/agents';

@@ -44,3 +44,4 @@ export * as invoiceIssue from './repositories/invoice-issue';
 export * as invoiceDrafts from './repositories/invoice-drafts';
 export * as billingGeneration from './repositories/billing-generation';
 export * as accountingRepo from './repositories/accounting';
+export * as machinesRepo from './repositories/machines';

@@ -1,45 +1,21 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { AckPolicy, RetentionPolicy, connect, credsAuthenticator, type NatsConnection } from 'nats';
+import { connect, credsAuthenticator } from 'nats';
 import pino from 'pino';
 import { loadConfig } from '@vigie/core';
 import { createDb, createStorage } from '@vigie/db';
 import { startInboundMailServer, type InboundMailServer } from './mail/server';
+import { startHeartbeatConsumer } from './telemetry/heartbeats';
 
 const config = loadConfig(process.env);
 const log = pino({ level: config.LOG_LEVEL, base: { process: 'ingest' } });
-
-export const TELEMETRY_STREAM = 'TELEMETRY';
-export const TELEMETRY_SUBJECTS = 'vigie.*.tlm.>';
-const CONSUMER = 'ingest';
-
-/** Creates the telemetry stream and the shared durable pull consumer if they do not exist. */
-async function ensureStream(nc: NatsConnection): Promise<void> {
-  const jsm = await nc.jetstreamManager();
-  try {
-    await jsm.streams.info(TELEMETRY_STREAM);
-  } catch {
-    await jsm.streams.add({
-      name: TELEMETRY_STREAM,
-      subjects: [TELEMETRY_SUBJECTS],
-      retention: RetentionPolicy.Limits,
-      max_age: 7 * 24 * 3600 * 1e9,
-      duplicate_window: 10 * 60 * 1e9,
-    });
-  }
-  try {
-    await jsm.consumers.info(TELEMETRY_STREAM, CONSUMER);
-  } catch {
-    await jsm.consumers.add(TELEMETRY_STREAM, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit, max_ack_pending: 10_000 });
-  }
-}
 
 /** The address part of MAIL_FROM ("Vigie <no-reply@vigie.local>" → no-reply@vigie.local). */
 const addressOf = (from: string) => (/<([^<>]+)>/.exec(from)?.[1] ?? from).trim().toLowerCase();
 
 /**
- * Telemetry consumer. For now it only acknowledges what agents send (the RMM issue stores it in
- * Postgres in batches and evaluates alerts); replicas share the durable consumer. It also runs the
+ * Telemetry consumer: heartbeats land in Postgres (last_seen_at, deduplicated by machine + sequence);
+ * replicas share the durable consumer. It also runs the
  * tickets-by-e-mail SMTP server (INBOUND_SMTP_HOST:INBOUND_SMTP_PORT, 0 = off).
  */
 async function main(): Promise<void> {
@@ -69,25 +45,17 @@ async function main(): Promise<void> {
     maxReconnectAttempts: -1,
     ...(config.NATS_CREDS ? { authenticator: credsAuthenticator(fs.readFileSync(config.NATS_CREDS)) } : {}),
   });
-  await ensureStream(nc);
-  const consumer = await (await nc.jetstream()).consumers.get(TELEMETRY_STREAM, CONSUMER);
-  const messages = await consumer.consume({ max_messages: 500 });
-  log.info({ stream: TELEMETRY_STREAM }, 'ingest consuming');
+  const heartbeats = await startHeartbeatConsumer({ nc, db, log: log.child({ component: 'telemetry' }) });
   const stop = () => {
-    void messages.close().then(() => nc.drain());
+    void heartbeats.stop().then(() => nc.drain());
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  let seen = 0;
-  for await (const msg of messages) {
-    seen += 1;
-    msg.ack();
-  }
   await nc.closed();
   await mail?.close();
   await connection.close().catch(() => {});
   await db.destroy();
-  log.info({ seen }, 'ingest stopped');
+  log.info({ heartbeats: heartbeats.counts }, 'ingest stopped');
 }
 
 main().catch((err) => {

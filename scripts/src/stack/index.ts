@@ -111,6 +111,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         DATABASE_SUPER_URL: superUrl(pg, roles.database),
         NATS_URL: nats.url,
         NATS_CREDS: nats.credsFile,
+        NATS_KEYS_FILE: path.join(opts.dataDir, 'nats', 'keys.json'),
         TEMPORAL_ADDRESS: `127.0.0.1:${opts.ports.temporal}`,
         TEMPORAL_NAMESPACE: 'default',
         JWT_SECRET: secrets.jwtSecret,

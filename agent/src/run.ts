@@ -1,0 +1,139 @@
+import os from 'node:os';
+import path from 'node:path';
+import { connect, credsAuthenticator, type JetStreamClient, type NatsConnection } from 'nats';
+import { DiskQueue } from './outbox/disk-queue';
+import { readState, STATE_FILES } from './state';
+import { openSequence } from './telemetry/sequence';
+import { AGENT_VERSION } from './version';
+
+export interface RunOptions {
+  dataDir: string;
+  /** Mean heartbeat period; each one is jittered by ±10 % so a fleet does not beat in step. Default 60. */
+  heartbeatSeconds?: number;
+  /** Overrides the NATS URL received at enrollment. */
+  natsUrl?: string;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface RunningAgent {
+  readonly machineId: string;
+  /** Stops heartbeats, sends what it can, closes the outbox and the sequence. */
+  stop(): Promise<void>;
+  /** Resolves when stop() completed. */
+  readonly stopped: Promise<void>;
+}
+
+const defaultLog = (msg: string, fields: Record<string, unknown> = {}) =>
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`);
+
+/**
+ * The agent's main loop: every heartbeat goes to the on-disk outbox first, then a pump publishes the outbox
+ * in order through JetStream (`Nats-Msg-Id = <machine>:<seq>`) and removes each message once JetStream has
+ * acknowledged it. While NATS is unreachable the outbox grows (bounded); on reconnect it is replayed in order.
+ */
+export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
+  const log = opts.log ?? defaultLog;
+  const { config, creds } = readState(opts.dataDir);
+  const periodMs = Math.max(0.1, opts.heartbeatSeconds ?? 60) * 1000;
+  const hbSubject = `${config.subjects.telemetry}.hb`;
+  const sequence = openSequence(path.join(opts.dataDir, STATE_FILES.sequence));
+  const outbox = DiskQueue.open({ dir: path.join(opts.dataDir, STATE_FILES.outbox) });
+  if (outbox.length) log('outbox has messages from before; replaying', { messages: outbox.length });
+
+  let nc: NatsConnection | undefined;
+  let js: JetStreamClient | undefined;
+  let stopping = false;
+  let pumping: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const pumpOnce = async () => {
+    while (!stopping && js && outbox.length) {
+      const batch = outbox.peek(100);
+      for (const msg of batch) {
+        if (stopping) return;
+        try {
+          await js.publish(msg.subject, msg.payload, { msgID: `${config.machineId}:${msg.seq}`, timeout: 5000 });
+        } catch (err) {
+          // NATS away or JetStream not answering: keep it queued, try again at the next beat or reconnect.
+          log('publish failed; kept in the outbox', { seq: msg.seq, err: (err as Error).message, queued: outbox.length });
+          return;
+        }
+        outbox.ack(msg);
+      }
+    }
+  };
+  const pump = () => {
+    pumping ??= pumpOnce().finally(() => {
+      pumping = undefined;
+    });
+    return pumping;
+  };
+
+  const beat = () => {
+    const seq = sequence.nextSeq();
+    const payload = { seq, sentAt: new Date().toISOString(), agentVersion: AGENT_VERSION, uptimeSeconds: Math.round(os.uptime()) };
+    outbox.append(hbSubject, Buffer.from(JSON.stringify(payload)), seq);
+    void pump();
+  };
+  const schedule = () => {
+    if (stopping) return;
+    const jittered = periodMs * (0.9 + Math.random() * 0.2);
+    timer = setTimeout(() => {
+      beat();
+      schedule();
+    }, jittered);
+  };
+
+  const connecting = (async () => {
+    try {
+      nc = await connect({
+        servers: opts.natsUrl ?? config.natsUrl,
+        name: `vigie-agent-${config.machineId}`,
+        authenticator: credsAuthenticator(creds),
+        inboxPrefix: config.subjects.inboxPrefix,
+        waitOnFirstConnect: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+      });
+    } catch (err) {
+      log('cannot connect to NATS', { err: (err as Error).message });
+      return;
+    }
+    js = nc.jetstream();
+    log('connected to NATS', { server: nc.getServer(), machineId: config.machineId });
+    void pump();
+    for await (const s of nc.status()) {
+      if (s.type === 'reconnect') {
+        log('reconnected to NATS; replaying the outbox', { queued: outbox.length });
+        void pump();
+      } else if (s.type === 'disconnect') log('disconnected from NATS', { queued: outbox.length });
+      else if (s.type === 'error') log('NATS error', { data: String(s.data) });
+    }
+  })();
+
+  beat();
+  schedule();
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  return {
+    machineId: config.machineId,
+    stopped,
+    async stop() {
+      if (stopping) return stopped;
+      clearTimeout(timer);
+      // One last chance to send what is queued, bounded.
+      await Promise.race([pump(), new Promise((r) => setTimeout(r, 3000))]);
+      stopping = true;
+      await pumping?.catch(() => {});
+      // Not awaiting `connecting`: its status iterator does not end on close, and a never-connected first
+      // connect loop cannot be cancelled (the process exits next).
+      void connecting;
+      await nc?.drain().catch(() => {});
+      outbox.close();
+      sequence.close();
+      resolveStopped();
+      return stopped;
+    },
+  };
+}

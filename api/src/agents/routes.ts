@@ -1,0 +1,168 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  agentSubjects,
+  AppError,
+  createEnrollmentTokenBodySchema,
+  enrollmentTokenCreatedSchema,
+  enrollmentTokenSchema,
+  enrollRequestSchema,
+  enrollResponseSchema,
+  idParamsSchema,
+  machineSchema,
+  pageSchema,
+  STAFF_ROLES,
+} from '@vigie/core';
+import { auditRepo, machinesRepo, withTenant } from '@vigie/db';
+import { z } from 'zod';
+import type { AppDeps } from '../deps';
+import { publicRoute, route, type AnyRoute } from '../http/route';
+import { loadAgentSigner, requireSigner } from './credentials';
+
+const TOKEN_ROLES = ['admin', 'manager'] as const;
+/** Agents' NATS credentials are short-lived; the agent renews them (machine token) before expiry. */
+const AGENT_JWT_TTL_MS = 24 * 3600 * 1000;
+
+const sha256 = (secret: string) => createHash('sha256').update(secret).digest('hex');
+/** `vgt_` / `vgm_` prefixes make a leaked secret recognisable (secret scanners, logs). */
+const newSecret = (prefix: string) => `${prefix}_${randomBytes(32).toString('base64url')}`;
+
+const refused = (reason: 'unknown' | 'expired' | 'revoked', detail: string) => new AppError('unauthenticated', detail, undefined, { reason });
+
+export function agentRoutes(deps: AppDeps): AnyRoute[] {
+  let signer: ReturnType<typeof loadAgentSigner> | undefined;
+  const getSigner = () => requireSigner((signer ??= loadAgentSigner(deps.config.NATS_KEYS_FILE)));
+
+  return [
+    route({
+      method: 'post',
+      path: '/enrollment-tokens',
+      tag: 'rmm',
+      summary: 'Create an enrollment token for a client (and optionally a site); the secret is shown once',
+      auth: TOKEN_ROLES,
+      body: createEnrollmentTokenBodySchema,
+      response: enrollmentTokenCreatedSchema,
+      handler: (ctx) =>
+        ctx.tx(async (tx) => {
+          const token = newSecret('vgt');
+          const created = await machinesRepo.insertEnrollmentToken(tx, {
+            tenantId: ctx.actor.tenantId,
+            id: randomUUID(),
+            clientId: ctx.body.clientId,
+            siteId: ctx.body.siteId ?? null,
+            tokenHash: sha256(token),
+            expiresAt: new Date(Date.now() + ctx.body.ttlHours * 3600 * 1000),
+            createdBy: ctx.actor.userId,
+          });
+          await ctx.audit(tx, { action: 'enrollment_token.create', entity: 'enrollment_token', entityId: created.id, after: { clientId: created.clientId, siteId: created.siteId, expiresAt: created.expiresAt } });
+          return { id: created.id, token, expiresAt: created.expiresAt };
+        }),
+    }),
+    route({
+      method: 'get',
+      path: '/enrollment-tokens',
+      tag: 'rmm',
+      summary: 'Enrollment tokens (without their secret)',
+      auth: TOKEN_ROLES,
+      response: pageSchema(enrollmentTokenSchema),
+      handler: ({ tx }) => tx(async (t) => ({ items: await machinesRepo.listEnrollmentTokens(t), nextCursor: null })),
+    }),
+    route({
+      method: 'delete',
+      path: '/enrollment-tokens/:id',
+      tag: 'rmm',
+      summary: 'Revoke an enrollment token (machines already enrolled keep running)',
+      auth: TOKEN_ROLES,
+      params: idParamsSchema,
+      handler: (ctx) =>
+        ctx.tx(async (tx) => {
+          if (!(await machinesRepo.revokeEnrollmentToken(tx, ctx.params.id))) throw AppError.notFound('enrollment token');
+          await ctx.audit(tx, { action: 'enrollment_token.revoke', entity: 'enrollment_token', entityId: ctx.params.id });
+        }),
+    }),
+    publicRoute({
+      method: 'post',
+      path: '/agents/enroll',
+      tag: 'rmm',
+      summary: 'Enroll an agent with an enrollment token: creates the machine, returns its NATS user JWT and machine token',
+      body: enrollRequestSchema,
+      response: enrollResponseSchema,
+      handler: async ({ deps: d, body, requestId }) => {
+        const credentials = getSigner();
+        const target = await machinesRepo.findEnrollmentTokenTarget(d.db, sha256(body.token));
+        if (!target) throw refused('unknown', 'enrollment token is not valid');
+        return withTenant(d.db, target.tenantId, async (tx) => {
+          const token = await machinesRepo.lockEnrollmentToken(tx, target.tokenId);
+          if (!token) throw refused('unknown', 'enrollment token is not valid');
+          const state = machinesRepo.tokenState(token);
+          if (state === 'revoked') throw refused('revoked', 'enrollment token has been revoked; ask for a new one');
+          if (state === 'expired') throw refused('expired', `enrollment token expired at ${token.expires_at.toISOString()}; ask for a new one`);
+          const machineId = randomUUID();
+          const machineToken = newSecret('vgm');
+          const jwtExpiresAt = new Date(Date.now() + AGENT_JWT_TTL_MS);
+          const userJwt = await credentials.sign({ tenantId: target.tenantId, machineId, nkeyPublic: body.nkeyPublic, expiresAt: jwtExpiresAt });
+          await machinesRepo.insertMachine(tx, {
+            tenantId: target.tenantId,
+            id: machineId,
+            clientId: token.client_id,
+            siteId: token.site_id,
+            enrollmentTokenId: token.id,
+            hostname: body.hostname,
+            osName: body.os.name,
+            osVersion: body.os.version,
+            cpuModel: body.hardware.cpuModel,
+            ramTotalBytes: body.hardware.ramTotalBytes ?? null,
+            agentVersion: body.agentVersion,
+            nkeyPublic: body.nkeyPublic,
+            jwtExpiresAt,
+            machineTokenHash: sha256(machineToken),
+          });
+          await auditRepo.recordAudit(tx, {
+            tenantId: target.tenantId,
+            actorId: null,
+            actorName: `agent ${body.hostname}`,
+            action: 'machine.enroll',
+            entity: 'machine',
+            entityId: machineId,
+            before: null,
+            after: { hostname: body.hostname, clientId: token.client_id, enrollmentTokenId: token.id, nkeyPublic: body.nkeyPublic },
+            requestId,
+          });
+          return {
+            machineId,
+            tenantId: target.tenantId,
+            natsUrl: d.config.NATS_URL,
+            userJwt,
+            jwtExpiresAt: jwtExpiresAt.toISOString(),
+            machineToken,
+            subjects: agentSubjects(target.tenantId, machineId),
+          };
+        });
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/machines',
+      tag: 'rmm',
+      summary: 'Managed machines (the fleet)',
+      auth: STAFF_ROLES,
+      query: z.strictObject({ clientId: z.uuid().optional() }),
+      response: pageSchema(machineSchema),
+      handler: ({ tx, query }) => tx(async (t) => ({ items: await machinesRepo.listMachines(t, { clientId: query.clientId }), nextCursor: null })),
+    }),
+    route({
+      method: 'get',
+      path: '/machines/:id',
+      tag: 'rmm',
+      summary: 'One managed machine',
+      auth: STAFF_ROLES,
+      params: idParamsSchema,
+      response: machineSchema,
+      handler: ({ tx, params }) =>
+        tx(async (t) => {
+          const machine = await machinesRepo.findMachine(t, params.id);
+          if (!machine) throw AppError.notFound('machine');
+          return machine;
+        }),
+    }),
+  ];
+}
