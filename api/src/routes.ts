@@ -23,8 +23,9 @@ import { billingRoutes } from './billing/routes';
 import { invoiceTemplateRoutes } from './billing/template';
 import { exportRoutes } from './billing/exports';
 import { onlinePaymentRoutes } from './billing/online-payments';
+import { agentRoutes } from './agents/routes';
 
 /** Every API route, in one list: mounted on Express, documented in OpenAPI, walked by the cross-tenant test. */
 export function allRoutes(deps: AppDeps, passportInstance: passport.PassportStatic): AnyRoute[] {
-  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...staffRoutes, ...teamRoutes, ...timeRoutes, ...slaRoutes, ...ticketMailRoutes, ...availabilityRoutes, ...interventionRoutes, ...billingRoutes, ...exportRoutes, ...invoiceTemplateRoutes, ...onlinePaymentRoutes(deps)];
+  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...staffRoutes, ...teamRoutes, ...timeRoutes, ...slaRoutes, ...ticketMailRoutes, ...availabilityRoutes, ...interventionRoutes, ...billingRoutes, ...exportRoutes, ...invoiceTemplateRoutes, ...onlinePaymentRoutes(deps), ...agentRoutes(deps)];
 }

@@ -1,3 +1,4 @@
+import { nkeys } from 'nats';
 import { localDateIn, runPeriodContaining } from '@vigie/core';
 import { billingScheduleId } from '@vigie/workflows/client';
 import { startTestWorker } from '../../worker/test/support/worker';
@@ -50,6 +51,14 @@ it('a run drafts subscriptions, packs sold and pending time once per period; a s
   const sub = await call('POST', '/contracts', { type: 'subscription', clientId, name: 'Supervision', startDate: period.start, subscription: { billingBasis: 'per_site', unitPriceCents: 4_500, billingPeriod: 'monthly' } });
   expect(sub.status).toBe(201);
   expect((await call('PATCH', `/contracts/${sub.body.id}`, { status: 'active' })).status).toBe(200);
+  // Per machine at 20 €/machine: the fleet counts two enrolled machines of the client → 40 €.
+  const token = (await call('POST', '/enrollment-tokens', { clientId })).body.token;
+  for (const hostname of ['poste-1', 'poste-2']) {
+    const enrolled = await api.call('POST', '/api/v1/agents/enroll', { body: { token, hostname, os: { name: 'Debian' }, agentVersion: '0.1.0', nkeyPublic: nkeys.createUser().getPublicKey() } });
+    expect(enrolled.status).toBe(201);
+  }
+  const fleet = await call('POST', '/contracts', { type: 'subscription', clientId, name: 'Postes', startDate: period.start, subscription: { billingBasis: 'per_machine', unitPriceCents: 2_000, billingPeriod: 'monthly' } });
+  expect((await call('PATCH', `/contracts/${fleet.body.id}`, { status: 'active' })).status).toBe(200);
   // A yearly subscription is not billed by a monthly run.
   const yearly = await call('POST', '/contracts', { type: 'subscription', clientId, name: 'Licences', startDate: period.start, subscription: { billingBasis: 'flat', unitPriceCents: 120_000, billingPeriod: 'yearly' } });
   await call('PATCH', `/contracts/${yearly.body.id}`, { status: 'active' });
@@ -75,15 +84,16 @@ it('a run drafts subscriptions, packs sold and pending time once per period; a s
     const r = (await call('GET', `/billing/runs/${started.body.id}`)).body;
     return r.status === 'done' ? r : undefined;
   });
-  expect(run).toMatchObject({ invoiceCount: 3, totalCents: (9_000 + 85_000 + 3_000) * 1.2 });
+  expect(run).toMatchObject({ invoiceCount: 4, totalCents: (9_000 + 4_000 + 85_000 + 3_000) * 1.2 });
 
   const drafts = (await call('GET', `/invoices?clientId=${clientId}&status=draft`)).body.items;
   expect(drafts.map((i: { source: string; totalExclTaxCents: number }) => [i.source, i.totalExclTaxCents]).sort()).toEqual([
     ['hour_block', 85_000],
     ['pre_billing', 3_000],
+    ['subscription', 4_000],
     ['subscription', 9_000],
   ]);
-  const subscription = (await call('GET', `/invoices/${drafts.find((i: { source: string }) => i.source === 'subscription').id}`)).body;
+  const subscription = (await call('GET', `/invoices/${drafts.find((i: { source: string; totalExclTaxCents: number }) => i.source === 'subscription' && i.totalExclTaxCents === 9_000).id}`)).body;
   expect(subscription).toMatchObject({ periodStart: period.start, periodEnd: period.end, contractId: sub.body.id });
   expect(subscription.lines[0]).toMatchObject({ quantity: 2, unitPriceCents: 4_500, description: expect.stringContaining('Supervision — 2 site(s)') });
 
@@ -91,7 +101,7 @@ it('a run drafts subscriptions, packs sold and pending time once per period; a s
   const again = await call('POST', '/billing/runs', { frequency: 'monthly', periodStart: period.start });
   expect(again.body.id).toBe(started.body.id);
   await until('the second run to finish', async () => ((await call('GET', `/billing/runs/${started.body.id}`)).body.status === 'done' ? true : undefined));
-  expect((await call('GET', `/invoices?clientId=${clientId}`)).body.items).toHaveLength(3);
+  expect((await call('GET', `/invoices?clientId=${clientId}`)).body.items).toHaveLength(4);
   expect((await call('GET', '/billing/runs')).body.items.map((r: { id: string }) => r.id)).toContain(started.body.id);
 }, 120_000);
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { nkeys } from 'nats';
 import { notificationsRepo, withTenant } from '@vigie/db';
 import { uniqueEmail, type Session, type TestApi } from '../support/harness';
 
@@ -160,7 +161,25 @@ export const crossTenantFixtures: CrossTenantFixture[] = [
     },
     validBody: { patch: { name: 'Hijacked' } },
   },
+  { path: '/enrollment-tokens/:id', create: async (api, owner) => ({ id: (await createEnrollmentToken(api, owner)).id }) },
+  {
+    path: '/machines/:id',
+    async create(api, owner) {
+      const { token } = await createEnrollmentToken(api, owner);
+      const nkeyPublic = nkeys.createUser().getPublicKey();
+      const res = await api.call('POST', '/api/v1/agents/enroll', { body: { token, hostname: 'victim-pc', os: { name: 'Debian' }, agentVersion: '0.1.0', nkeyPublic } });
+      if (res.status !== 201) throw new Error(`fixture machine: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.machineId };
+    },
+  },
 ];
+
+async function createEnrollmentToken(api: TestApi, owner: Session): Promise<{ id: string; token: string }> {
+  const clientId = await createClient(api, owner);
+  const res = await api.call('POST', '/api/v1/enrollment-tokens', { token: owner.token, body: { clientId } });
+  if (res.status !== 201) throw new Error(`fixture enrollment token: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
 
 async function createQuote(api: TestApi, owner: Session): Promise<string> {
   const opportunityId = await createOpportunityFor(api, owner);

@@ -25,10 +25,7 @@ interface SubscriptionRow {
   billing_period: BillingFrequency;
 }
 
-/**
- * The quantity of a subscription counted now: the client's machines (the RMM fleet, once it exists),
- * its portal users, its sites, or 1 for a flat fee.
- */
+/** The quantity of a subscription counted now: the client's machines, its portal users, its sites, or 1 for a flat fee. */
 async function quantityOf(tx: TenantTx, basis: BillingBasis, clientId: string): Promise<number> {
   const count = async (table: string, where: Record<string, unknown>) => Number(((await tx(table).where(where).count({ n: '*' }).first()) as { n: string }).n);
   switch (basis) {
@@ -38,11 +35,9 @@ async function quantityOf(tx: TenantTx, basis: BillingBasis, clientId: string): 
       return count('users', { client_id: clientId, role: 'client', disabled: false });
     case 'per_site':
       return count('client_sites', { client_id: clientId });
-    case 'per_machine': {
-      // The fleet table arrives with the RMM agent; until then a client has no machines to bill.
-      const { rows } = await tx.raw(`select to_regclass('machines') is not null as present`);
-      return (rows as { present: boolean }[])[0]!.present ? count('machines', { client_id: clientId }) : 0;
-    }
+    case 'per_machine':
+      // Machines of the fleet (enrolled agents) that are not disabled.
+      return Number(((await tx('machines').where({ client_id: clientId }).whereNull('disabled_at').count({ n: '*' }).first()) as { n: string }).n);
   }
 }
 
