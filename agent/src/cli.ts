@@ -5,7 +5,7 @@ import { runAgent } from './run';
 
 const USAGE = `usage:
   vigie-agent enroll --url <server> --token <enrollment token> --data-dir <dir> [--force]
-  vigie-agent run --data-dir <dir> [--heartbeat-seconds <n>] [--nats-url <url>]`;
+  vigie-agent run --data-dir <dir> [--heartbeat-seconds <n>] [--metrics-seconds <n>] [--nats-url <url>]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -17,13 +17,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'run') {
-    const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' }, 'heartbeat-seconds': { type: 'string' }, 'nats-url': { type: 'string' } } });
+    const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' }, 'heartbeat-seconds': { type: 'string' }, 'metrics-seconds': { type: 'string' }, 'nats-url': { type: 'string' } } });
     if (!values['data-dir']) return usage();
     const heartbeatSeconds = values['heartbeat-seconds'] ? Number(values['heartbeat-seconds']) : undefined;
     if (heartbeatSeconds !== undefined && !(heartbeatSeconds > 0)) return usage();
+    const metricsSeconds = values['metrics-seconds'] ? Number(values['metrics-seconds']) : undefined;
+    if (metricsSeconds !== undefined && !(metricsSeconds > 0)) return usage();
     const agent = await runAgent({
       dataDir: values['data-dir'],
       ...(heartbeatSeconds ? { heartbeatSeconds } : {}),
+      ...(metricsSeconds ? { metricsSeconds } : {}),
       ...(values['nats-url'] ? { natsUrl: values['nats-url'] } : {}),
     });
     const stop = () => void agent.stop();

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { connect, credsAuthenticator, type JetStreamClient, type NatsConnection } from 'nats';
+import { createLinuxCollector } from './collect/linux';
 import { DiskQueue } from './outbox/disk-queue';
 import { readState, STATE_FILES } from './state';
 import { openSequence } from './telemetry/sequence';
@@ -10,6 +11,10 @@ export interface RunOptions {
   dataDir: string;
   /** Mean heartbeat period; each one is jittered by ±10 % so a fleet does not beat in step. Default 60. */
   heartbeatSeconds?: number;
+  /** Metrics sample period (first sample right after start). Default 60. */
+  metricsSeconds?: number;
+  /** Where metrics come from; default the Linux collector on Linux, none elsewhere (yet). */
+  collectMetrics?: () => Promise<object>;
   /** Overrides the NATS URL received at enrollment. */
   natsUrl?: string;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
@@ -31,11 +36,20 @@ const defaultLog = (msg: string, fields: Record<string, unknown> = {}) =>
  * in order through JetStream (`Nats-Msg-Id = <machine>:<seq>`) and removes each message once JetStream has
  * acknowledged it. While NATS is unreachable the outbox grows (bounded); on reconnect it is replayed in order.
  */
+function linuxMetrics(): () => Promise<object> {
+  const collector = createLinuxCollector();
+  return () => collector.collect();
+}
+
 export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
   const log = opts.log ?? defaultLog;
   const { config, creds } = readState(opts.dataDir);
   const periodMs = Math.max(0.1, opts.heartbeatSeconds ?? 60) * 1000;
   const hbSubject = `${config.subjects.telemetry}.hb`;
+  const metricsSubject = `${config.subjects.telemetry}.metrics`;
+  const metricsPeriodMs = Math.max(0.1, opts.metricsSeconds ?? 60) * 1000;
+  const collect = opts.collectMetrics ?? (process.platform === 'linux' ? linuxMetrics() : undefined);
+  if (!collect) log('no metrics collector on this platform yet; sending heartbeats only', { platform: process.platform });
   const sequence = openSequence(path.join(opts.dataDir, STATE_FILES.sequence));
   const outbox = DiskQueue.open({ dir: path.join(opts.dataDir, STATE_FILES.outbox) });
   if (outbox.length) log('outbox has messages from before; replaying', { messages: outbox.length });
@@ -45,6 +59,9 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
   let stopping = false;
   let pumping: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let metricsTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let halting = false;
 
   const pumpOnce = async () => {
     while (!stopping && js && outbox.length) {
@@ -75,6 +92,27 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
     outbox.append(hbSubject, Buffer.from(JSON.stringify(payload)), seq);
     void pump();
   };
+  /** One metrics sample, numbered when it is queued (the collector's first call takes a second). */
+  const sampleMetrics = async () => {
+    let metrics: object;
+    try {
+      metrics = await collect!();
+    } catch (err) {
+      log('metrics collection failed', { err: (err as Error).message });
+      return;
+    }
+    if (closed) return;
+    const seq = sequence.nextSeq();
+    outbox.append(metricsSubject, Buffer.from(JSON.stringify({ seq, ...metrics })), seq);
+    void pump();
+  };
+  const scheduleMetrics = () => {
+    if (stopping || halting || !collect) return;
+    metricsTimer = setTimeout(() => {
+      void sampleMetrics().finally(scheduleMetrics);
+    }, metricsPeriodMs);
+  };
+
   const schedule = () => {
     if (stopping) return;
     const jittered = periodMs * (0.9 + Math.random() * 0.2);
@@ -113,6 +151,7 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
 
   beat();
   schedule();
+  if (collect) void sampleMetrics().finally(scheduleMetrics);
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -122,6 +161,8 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
     async stop() {
       if (stopping) return stopped;
       clearTimeout(timer);
+      halting = true;
+      clearTimeout(metricsTimer);
       // One last chance to send what is queued, bounded.
       await Promise.race([pump(), new Promise((r) => setTimeout(r, 3000))]);
       stopping = true;
@@ -130,6 +171,7 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
       // connect loop cannot be cancelled (the process exits next).
       void connecting;
       await nc?.drain().catch(() => {});
+      closed = true;
       outbox.close();
       sequence.close();
       resolveStopped();

@@ -9,6 +9,7 @@ import { machinesRepo, withTenant } from '@vigie/db';
 import { sessionAs, startTestApi, type Session, type TestApi } from '../../api/test/support/harness';
 import { nextSiren } from '../../api/test/cross-tenant/fixtures';
 import { handleHeartbeat, startHeartbeatConsumer, type HeartbeatConsumer } from '../../ingest/src/telemetry/heartbeats';
+import { startMetricsConsumer, type MetricsConsumer } from '../../ingest/src/telemetry/metrics';
 
 /**
  * The RMM's first vertical slice, end to end: a real API, the test stack's NATS (operator/account JWTs, full
@@ -21,6 +22,8 @@ let api: TestApi;
 let admin: Session;
 let nc: NatsConnection;
 let ingest: HeartbeatConsumer;
+// The agent also sends metrics on the same sequence: stored too, so the receipts have no gap.
+let metricsIngest: MetricsConsumer;
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
@@ -76,11 +79,13 @@ beforeAll(async () => {
   nc = await connect({ servers: process.env.NATS_URL!, authenticator: credsAuthenticator(fs.readFileSync(process.env.NATS_CREDS!)) });
   // Its own durable, so this test does not depend on another ingest sharing the stream.
   ingest = await startHeartbeatConsumer({ nc, db: api.deps.db, log: pino({ level: 'silent' }), consumer: `ingest-hb-test-${randomUUID().slice(0, 8)}` });
+  metricsIngest = await startMetricsConsumer({ nc, db: api.deps.db, log: pino({ level: 'silent' }), consumer: `ingest-metrics-hbtest-${randomUUID().slice(0, 8)}` });
 });
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await ingest?.stop();
+  await metricsIngest?.stop();
   await nc?.drain();
   await api?.close();
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
@@ -156,7 +161,10 @@ describe('enrollment, agent credentials and heartbeats', () => {
     children.push(online);
     await until('the queued heartbeats replayed', async () => {
       const row = await withTenant(api.deps.db, tenantId, (tx) => tx('machines').where({ id: machineId }).first('last_seq'));
-      return (row.last_seq as number) > lastQueued;
+      if ((row.last_seq as number) <= lastQueued) return false;
+      // Metrics (same sequence) come in batches a second apart: wait for them too.
+      const n = await withTenant(api.deps.db, tenantId, (tx) => tx('telemetry_receipts').where({ machine_id: machineId }).where('seq', '>', before).where('seq', '<=', lastQueued).count({ n: '*' }));
+      return Number(n[0]!.n) === lastQueued - before;
     });
     // Nothing lost: every sequence number from before the outage to the first live beat is stored.
     const seqs = (await withTenant(api.deps.db, tenantId, (tx) => tx('telemetry_receipts').where({ machine_id: machineId }).where('seq', '>', before).where('seq', '<=', lastQueued).orderBy('seq').pluck('seq'))) as number[];

@@ -45,3 +45,4 @@ export * as invoiceDrafts from './repositories/invoice-drafts';
 export * as billingGeneration from './repositories/billing-generation';
 export * as accountingRepo from './repositories/accounting';
 export * as machinesRepo from './repositories/machines';
+export * as metricsRepo from './repositories/metrics';

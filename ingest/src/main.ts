@@ -6,6 +6,7 @@ import { loadConfig } from '@vigie/core';
 import { createDb, createStorage } from '@vigie/db';
 import { startInboundMailServer, type InboundMailServer } from './mail/server';
 import { startHeartbeatConsumer } from './telemetry/heartbeats';
+import { startMetricsConsumer } from './telemetry/metrics';
 
 const config = loadConfig(process.env);
 const log = pino({ level: config.LOG_LEVEL, base: { process: 'ingest' } });
@@ -46,8 +47,9 @@ async function main(): Promise<void> {
     ...(config.NATS_CREDS ? { authenticator: credsAuthenticator(fs.readFileSync(config.NATS_CREDS)) } : {}),
   });
   const heartbeats = await startHeartbeatConsumer({ nc, db, log: log.child({ component: 'telemetry' }) });
+  const metrics = await startMetricsConsumer({ nc, db, log: log.child({ component: 'metrics' }) });
   const stop = () => {
-    void heartbeats.stop().then(() => nc.drain());
+    void Promise.all([heartbeats.stop(), metrics.stop()]).then(() => nc.drain());
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
   await mail?.close();
   await connection.close().catch(() => {});
   await db.destroy();
-  log.info({ heartbeats: heartbeats.counts }, 'ingest stopped');
+  log.info({ heartbeats: heartbeats.counts, metrics: metrics.counts }, 'ingest stopped');
 }
 
 main().catch((err) => {

@@ -8,11 +8,13 @@ import {
   enrollRequestSchema,
   enrollResponseSchema,
   idParamsSchema,
+  machineMetricsQuerySchema,
+  machineMetricsSchema,
   machineSchema,
   pageSchema,
   STAFF_ROLES,
 } from '@vigie/core';
-import { auditRepo, machinesRepo, withTenant } from '@vigie/db';
+import { auditRepo, machinesRepo, metricsRepo, withTenant } from '@vigie/db';
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { publicRoute, route, type AnyRoute } from '../http/route';
@@ -162,6 +164,21 @@ export function agentRoutes(deps: AppDeps): AnyRoute[] {
           const machine = await machinesRepo.findMachine(t, params.id);
           if (!machine) throw AppError.notFound('machine');
           return machine;
+        }),
+    }),
+    route({
+      method: 'get',
+      path: '/machines/:id/metrics',
+      tag: 'rmm',
+      summary: 'A machine’s metrics over 1h / 24h (raw samples) or 7d / 30d (hourly roll-ups), oldest first',
+      auth: STAFF_ROLES,
+      params: idParamsSchema,
+      query: machineMetricsQuerySchema,
+      response: machineMetricsSchema,
+      handler: ({ tx, params, query }) =>
+        tx(async (t) => {
+          if (!(await machinesRepo.findMachine(t, params.id))) throw AppError.notFound('machine');
+          return { range: query.range, ...(await metricsRepo.readMetrics(t, params.id, query.range)) };
         }),
     }),
   ];

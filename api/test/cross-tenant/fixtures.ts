@@ -172,6 +172,16 @@ export const crossTenantFixtures: CrossTenantFixture[] = [
       return { id: res.body.machineId };
     },
   },
+  {
+    path: '/machines/:id/metrics',
+    async create(api, owner) {
+      const { token } = await createEnrollmentToken(api, owner);
+      const nkeyPublic = nkeys.createUser().getPublicKey();
+      const res = await api.call('POST', '/api/v1/agents/enroll', { body: { token, hostname: 'victim-pc', os: { name: 'Debian' }, agentVersion: '0.1.0', nkeyPublic } });
+      if (res.status !== 201) throw new Error(`fixture machine: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.machineId };
+    },
+  },
 ];
 
 async function createEnrollmentToken(api: TestApi, owner: Session): Promise<{ id: string; token: string }> {

@@ -110,3 +110,63 @@ export const heartbeatSchema = z.object({
   uptimeSeconds: z.number().nonnegative().optional(),
 });
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+const bytes = z.number().int().nonnegative();
+
+/**
+ * A metrics sample's payload (agent → ingest, `vigie.<tenant>.tlm.<machine>.metrics`): the Linux collector's
+ * output plus the sequence number, which is also in `Nats-Msg-Id = <machine>:<seq>`.
+ */
+export const metricsSampleSchema = z.object({
+  seq: z.number().int().positive(),
+  collectedAt: isoDate,
+  cpuPercent: z.number().min(0).max(100),
+  load: z.object({ one: z.number().nonnegative(), five: z.number().nonnegative(), fifteen: z.number().nonnegative() }),
+  memory: z.object({ totalBytes: bytes, usedBytes: bytes, availableBytes: bytes }),
+  swap: z.object({ totalBytes: bytes, usedBytes: bytes }),
+  disks: z
+    .array(
+      z.object({
+        mountPoint: z.string().max(4096),
+        device: z.string().max(4096),
+        fsType: z.string().max(100),
+        totalBytes: bytes,
+        usedBytes: bytes,
+        freeBytes: bytes,
+        usedPercent: z.number().min(0).max(100),
+      }),
+    )
+    .max(256),
+  network: z.array(z.object({ name: z.string().max(100), rxBytesPerSec: bytes, txBytesPerSec: bytes })).max(256),
+  uptimeSeconds: z.number().nonnegative(),
+});
+export type MetricsSample = z.infer<typeof metricsSampleSchema>;
+
+export const METRICS_RANGES = ['1h', '24h', '7d', '30d'] as const;
+export type MetricsRange = (typeof METRICS_RANGES)[number];
+
+export const machineMetricsQuerySchema = z.strictObject({ range: z.enum(METRICS_RANGES).default('1h') });
+
+export const metricPointSchema = z
+  .object({
+    at: isoDate.meta({ description: 'sample time (raw) or the start of the hour (hourly)' }),
+    cpuPercent: z.number().meta({ description: 'the sample, or the hour’s average' }),
+    cpuMaxPercent: z.number(),
+    load1: z.number().nullable(),
+    memUsedBytes: z.number().int().nullable().meta({ description: 'the sample, or the hour’s average' }),
+    memTotalBytes: z.number().int().nullable(),
+    swapUsedBytes: z.number().int().nullable(),
+    swapTotalBytes: z.number().int().nullable(),
+    samples: z.number().int(),
+  })
+  .meta({ id: 'MetricPoint' });
+export type MetricPoint = z.infer<typeof metricPointSchema>;
+
+export const machineMetricsSchema = z
+  .object({
+    range: z.enum(METRICS_RANGES),
+    resolution: z.enum(['raw', 'hour']).meta({ description: 'raw samples for 1h/24h, hourly roll-ups for 7d/30d' }),
+    points: z.array(metricPointSchema),
+  })
+  .meta({ id: 'MachineMetrics' });
+export type MachineMetrics = z.infer<typeof machineMetricsSchema>;

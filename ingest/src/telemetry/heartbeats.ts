@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, RetentionPolicy, type JsMsg, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, RetentionPolicy, type JetStreamManager, type JsMsg, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { heartbeatSchema, uuidSchema } from '@vigie/core';
 import { isDatabaseUnavailable, machinesRepo, withTenant, type Db } from '@vigie/db';
@@ -12,17 +12,7 @@ export const DUPLICATE_WINDOW_NS = 2 * 60 * 1e9;
 
 /** Creates the telemetry stream and the heartbeat consumer if they do not exist (every ingest start; replicas race harmlessly). */
 export async function ensureTelemetryStream(nc: NatsConnection, consumer = HEARTBEAT_CONSUMER): Promise<void> {
-  const jsm = await nc.jetstreamManager();
-  try {
-    await jsm.streams.info(TELEMETRY_STREAM);
-  } catch {
-    await jsm.streams
-      .add({ name: TELEMETRY_STREAM, subjects: [TELEMETRY_SUBJECTS], retention: RetentionPolicy.Limits, max_age: 7 * 24 * 3600 * 1e9, duplicate_window: DUPLICATE_WINDOW_NS })
-      .catch(async (err: unknown) => {
-        // Another replica created it in between.
-        await jsm.streams.info(TELEMETRY_STREAM).catch(() => Promise.reject(err));
-      });
-  }
+  const jsm = await ensureTelemetryStreamOnly(nc);
   try {
     await jsm.consumers.info(TELEMETRY_STREAM, consumer);
   } catch {
@@ -35,6 +25,22 @@ export async function ensureTelemetryStream(nc: NatsConnection, consumer = HEART
       max_ack_pending: 10_000,
     });
   }
+}
+
+/** Creates the telemetry stream if it does not exist; returns the JetStream manager. */
+export async function ensureTelemetryStreamOnly(nc: NatsConnection): Promise<JetStreamManager> {
+  const jsm = await nc.jetstreamManager();
+  try {
+    await jsm.streams.info(TELEMETRY_STREAM);
+  } catch {
+    await jsm.streams
+      .add({ name: TELEMETRY_STREAM, subjects: [TELEMETRY_SUBJECTS], retention: RetentionPolicy.Limits, max_age: 7 * 24 * 3600 * 1e9, duplicate_window: DUPLICATE_WINDOW_NS })
+      .catch(async (err: unknown) => {
+        // Another replica created it in between.
+        await jsm.streams.info(TELEMETRY_STREAM).catch(() => Promise.reject(err));
+      });
+  }
+  return jsm;
 }
 
 export type HeartbeatOutcome = 'stored' | 'duplicate' | 'unknown_machine' | 'malformed';

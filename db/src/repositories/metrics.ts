@@ -1,0 +1,160 @@
+import type { MetricPoint, MetricsRange, MetricsSample } from '@vigie/core';
+import type { Db } from '../connection';
+import type { TenantTx } from '../tenancy';
+
+/** A validated sample of one machine, as ingest hands it over. */
+export interface MetricsRow {
+  machineId: string;
+  sample: MetricsSample;
+}
+
+export interface StoreMetricsResult {
+  /** `<machine>:<seq>` of the samples stored now (the others were redeliveries or of unknown machines). */
+  storedKeys: Set<string>;
+  /** Machines of the batch that exist (and are not disabled) in this tenant. */
+  knownMachines: Set<string>;
+}
+
+/**
+ * Stores a batch of samples of one tenant in one statement: a telemetry receipt per (machine, seq), the raw rows
+ * (`on conflict do nothing`), the hourly roll-up from exactly the rows inserted (so a redelivery counts nothing
+ * twice), and the machines' last_seen_at / last_seq. Rows must fall in an existing daily partition.
+ */
+export async function storeMetrics(tx: TenantTx, tenantId: string, rows: MetricsRow[]): Promise<StoreMetricsResult> {
+  if (!rows.length) return { storedKeys: new Set(), knownMachines: new Set() };
+  const input = rows.map(({ machineId, sample: s }) => ({
+    machine_id: machineId,
+    seq: s.seq,
+    collected_at: s.collectedAt,
+    cpu_percent: s.cpuPercent,
+    load1: s.load.one,
+    mem_used_bytes: s.memory.usedBytes,
+    mem_total_bytes: s.memory.totalBytes,
+    swap_used_bytes: s.swap.usedBytes,
+    swap_total_bytes: s.swap.totalBytes,
+    disks: s.disks,
+    network: s.network,
+    uptime_seconds: Math.floor(s.uptimeSeconds),
+  }));
+  const { rows: result } = await tx.raw(
+    `
+    with input as (
+      select * from jsonb_to_recordset(?::jsonb) as x(
+        machine_id uuid, seq bigint, collected_at timestamptz, cpu_percent real, load1 real, mem_used_bytes bigint,
+        mem_total_bytes bigint, swap_used_bytes bigint, swap_total_bytes bigint, disks jsonb, network jsonb, uptime_seconds bigint)
+    ),
+    known as (
+      select i.* from input i join machines m on m.id = i.machine_id and m.tenant_id = ?::uuid and m.disabled_at is null
+    ),
+    receipts as (
+      insert into telemetry_receipts (tenant_id, machine_id, seq, kind)
+      select distinct ?::uuid, machine_id, seq, 'metrics' from known
+      on conflict do nothing
+      returning machine_id, seq
+    ),
+    inserted as (
+      insert into machine_metrics (tenant_id, machine_id, seq, collected_at, cpu_percent, load1, mem_used_bytes, mem_total_bytes,
+        swap_used_bytes, swap_total_bytes, disks, network, uptime_seconds)
+      select distinct on (k.machine_id, k.seq) ?::uuid, k.machine_id, k.seq, k.collected_at, k.cpu_percent, k.load1, k.mem_used_bytes,
+        k.mem_total_bytes, k.swap_used_bytes, k.swap_total_bytes, k.disks, k.network, k.uptime_seconds
+      from known k join receipts r on r.machine_id = k.machine_id and r.seq = k.seq
+      on conflict do nothing
+      returning machine_id, collected_at, cpu_percent, load1, mem_used_bytes, mem_total_bytes
+    ),
+    hourly as (
+      insert into machine_metrics_hourly as h (tenant_id, machine_id, hour, avg_cpu_percent, max_cpu_percent, avg_load1,
+        avg_mem_used_bytes, mem_total_bytes, samples)
+      select ?::uuid, machine_id, date_trunc('hour', collected_at at time zone 'UTC') at time zone 'UTC', avg(cpu_percent),
+        max(cpu_percent), avg(load1), round(avg(mem_used_bytes)), max(mem_total_bytes), count(*)
+      from inserted group by 2, 3
+      on conflict (tenant_id, machine_id, hour) do update set
+        avg_cpu_percent = (h.avg_cpu_percent * h.samples + excluded.avg_cpu_percent * excluded.samples) / (h.samples + excluded.samples),
+        max_cpu_percent = greatest(h.max_cpu_percent, excluded.max_cpu_percent),
+        avg_load1 = coalesce((h.avg_load1 * h.samples + excluded.avg_load1 * excluded.samples) / (h.samples + excluded.samples), h.avg_load1, excluded.avg_load1),
+        avg_mem_used_bytes = coalesce(round((h.avg_mem_used_bytes::numeric * h.samples + excluded.avg_mem_used_bytes::numeric * excluded.samples) / (h.samples + excluded.samples)), h.avg_mem_used_bytes, excluded.avg_mem_used_bytes),
+        mem_total_bytes = greatest(h.mem_total_bytes, excluded.mem_total_bytes),
+        samples = h.samples + excluded.samples
+      returning 1
+    ),
+    seen as (
+      update machines m set last_seen_at = greatest(m.last_seen_at, now()), last_seq = greatest(m.last_seq, r.seq)
+      from (select machine_id, max(seq) as seq from receipts group by 1) r
+      where m.id = r.machine_id
+      returning 1
+    )
+    select (select coalesce(json_agg(machine_id::text || ':' || seq), '[]') from receipts) as stored,
+           (select coalesce(json_agg(distinct machine_id), '[]') from known) as known,
+           (select count(*) from inserted)::int as inserted, (select count(*) from hourly)::int as hours, (select count(*) from seen)::int as machines`,
+    [JSON.stringify(input), tenantId, tenantId, tenantId, tenantId],
+  );
+  const r = result[0] as { stored: string[]; known: string[] };
+  return { storedKeys: new Set(r.stored), knownMachines: new Set(r.known) };
+}
+
+export async function countMetrics(tx: TenantTx, machineId: string): Promise<number> {
+  const row = (await tx('machine_metrics').where({ machine_id: machineId }).count<{ n: number }[]>({ n: '*' }))[0];
+  return Number(row?.n ?? 0);
+}
+
+const RANGE_MS: Record<MetricsRange, number> = { '1h': 3600e3, '24h': 24 * 3600e3, '7d': 7 * 24 * 3600e3, '30d': 30 * 24 * 3600e3 };
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** Raw samples for 1h / 24h, hourly roll-ups for 7d / 30d, oldest first. */
+export async function readMetrics(tx: TenantTx, machineId: string, range: MetricsRange, now = new Date()): Promise<{ resolution: 'raw' | 'hour'; points: MetricPoint[] }> {
+  const since = new Date(now.getTime() - RANGE_MS[range]);
+  if (range === '1h' || range === '24h') {
+    const rows = (await tx('machine_metrics')
+      .where({ machine_id: machineId })
+      .where('collected_at', '>=', since)
+      .orderBy([{ column: 'collected_at' }, { column: 'seq' }])
+      .limit(10_000)
+      .select('collected_at', 'cpu_percent', 'load1', 'mem_used_bytes', 'mem_total_bytes', 'swap_used_bytes', 'swap_total_bytes')) as Record<string, unknown>[];
+    return {
+      resolution: 'raw',
+      points: rows.map((r) => ({
+        at: (r.collected_at as Date).toISOString(),
+        cpuPercent: Number(r.cpu_percent),
+        cpuMaxPercent: Number(r.cpu_percent),
+        load1: num(r.load1),
+        memUsedBytes: num(r.mem_used_bytes),
+        memTotalBytes: num(r.mem_total_bytes),
+        swapUsedBytes: num(r.swap_used_bytes),
+        swapTotalBytes: num(r.swap_total_bytes),
+        samples: 1,
+      })),
+    };
+  }
+  const since_hour = new Date(Math.floor(since.getTime() / 3600e3) * 3600e3);
+  const rows = (await tx('machine_metrics_hourly')
+    .where({ machine_id: machineId })
+    .where('hour', '>=', since_hour)
+    .orderBy('hour')
+    .limit(10_000)) as Record<string, unknown>[];
+  return {
+    resolution: 'hour',
+    points: rows.map((r) => ({
+      at: (r.hour as Date).toISOString(),
+      cpuPercent: Math.round(Number(r.avg_cpu_percent) * 10) / 10,
+      cpuMaxPercent: Number(r.max_cpu_percent),
+      load1: num(r.avg_load1),
+      memUsedBytes: num(r.avg_mem_used_bytes),
+      memTotalBytes: num(r.mem_total_bytes),
+      swapUsedBytes: null,
+      swapTotalBytes: null,
+      samples: Number(r.samples),
+    })),
+  };
+}
+
+/** Creates the daily partitions from yesterday to `daysAhead` days ahead; returns how many were created. */
+export async function ensureMetricPartitions(db: Db, daysAhead = 7): Promise<number> {
+  const { rows } = await db.raw('select vigie_ensure_metric_partitions(?) as n', [daysAhead]);
+  return Number((rows[0] as { n: number }).n);
+}
+
+/** Drops the daily partitions older than `keepDays` days; returns how many were dropped. */
+export async function dropOldMetricPartitions(db: Db, keepDays = 30): Promise<number> {
+  const { rows } = await db.raw('select vigie_drop_metric_partitions(?) as n', [keepDays]);
+  return Number((rows[0] as { n: number }).n);
+}
