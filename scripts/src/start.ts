@@ -51,6 +51,44 @@ async function ensureDemoTenant(apiUrl: string, password: string): Promise<void>
   say('demo tenant created');
 }
 
+const api = async (apiUrl: string, method: string, url: string, token?: string, body?: unknown) => {
+  const res = await fetch(`${apiUrl}/api/v1${url}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 200)}`);
+  return (text ? JSON.parse(text) : undefined) as Record<string, unknown>;
+};
+
+/**
+ * Enrolls this machine into the demo tenant (client "Mon parc") with the built agent CLI, once: the data
+ * directory keeps its credentials between runs. Returns the data directory, or undefined (with the reason said).
+ */
+async function ensureLocalAgent(apiUrl: string, password: string): Promise<string | undefined> {
+  const dataDir = path.join(DATA_DIR, 'agent');
+  if (fs.existsSync(path.join(dataDir, 'agent.json'))) return dataDir;
+  try {
+    const login = await api(apiUrl, 'POST', '/auth/login', undefined, { email: DEMO_EMAIL, password });
+    const token = login.accessToken as string;
+    const clients = (await api(apiUrl, 'GET', '/clients', token)).items as { id: string; name: string }[];
+    const client = clients.find((c) => c.name === 'Mon parc') ?? (await api(apiUrl, 'POST', '/clients', token, { name: 'Mon parc' }));
+    const enrollment = await api(apiUrl, 'POST', '/enrollment-tokens', token, { clientId: client.id, ttlHours: 1 });
+    const { execFileSync } = await import('node:child_process');
+    execFileSync(process.execPath, [path.join(ROOT, 'agent', 'dist', 'cli.js'), 'enroll', '--url', apiUrl, '--token', enrollment.token as string, '--data-dir', dataDir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 30_000,
+    });
+    say(`this machine enrolled in the demo tenant (client "Mon parc")`);
+    return dataDir;
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    say(`local agent not enrolled, continuing without it: ${stderr || (err instanceof Error ? err.message : String(err))}`);
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   await checkPorts();
   const started = Date.now();
@@ -106,6 +144,21 @@ async function main(): Promise<void> {
   await waitForPort(PORTS.api, '127.0.0.1', 60_000);
   const password = demoPassword();
   await ensureDemoTenant(apiUrl, password);
+  const agentDir = await ensureLocalAgent(apiUrl, password);
+  let fleet = 'no local agent (see above)';
+  if (agentDir) {
+    const agent = startService('agent', process.execPath, [path.join(ROOT, 'agent', 'dist', 'cli.js'), 'run', '--data-dir', agentDir], {
+      logFile: path.join(logs, 'agent.log'),
+      env,
+      cwd: ROOT,
+    });
+    // The agent is a guest: if it stops, the platform keeps running.
+    agent.child.once('exit', (code) => {
+      if (!stopping) console.error(`[vigie] agent exited with code ${code}; see ${path.join(logs, 'agent.log')}`);
+    });
+    processes.push(agent);
+    fleet = '1 machine reporting (this one, client "Mon parc")';
+  }
 
   console.log(`
   Vigie is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
@@ -115,6 +168,7 @@ async function main(): Promise<void> {
     Temporal UI  http://127.0.0.1:${PORTS.temporalUi}
     Ticket mail  ${process.env.INBOUND_SMTP_PORT === '0' ? 'off (INBOUND_SMTP_PORT=0)' : `smtp://${process.env.INBOUND_SMTP_HOST ?? '127.0.0.1'}:${process.env.INBOUND_SMTP_PORT ?? 2525} (mail to a tenant's support address)`}
 
+    Fleet        ${fleet}
     Demo login   ${DEMO_EMAIL}
     Password     ${password}
 
