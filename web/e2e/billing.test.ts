@@ -162,7 +162,11 @@ it('bills pending time, merges, validates, follows the sending, records the paym
     await page.click(tid('merge-submit'));
     await waitForDialogClosed(page, tid('merge-dialog'));
     await waitForRows('invoice-line', 1);
-    await waitForText(tid('invoice-line-description-0'), `Intervention ${ticket.number} — serveur de fichiers`);
+    // Lines of ticket time are typed in like any other: the merged one's description is its input's value.
+    await page.waitForFunction(
+      ({ selector, text }) => (document.querySelector(selector) as HTMLInputElement | null)?.value === text,
+      { selector: tid('invoice-line-description-0'), text: `Intervention ${ticket.number} — serveur de fichiers` },
+    );
     await waitForText(tid('invoice-total'), '192,00 €');
     const inv = (await call('GET', `/invoices/${invoiceId}`)).body;
     expect(inv.lines.map((l: { quantity: number; unitPriceCents: number; preBillingItemCount: number }) => [l.quantity, l.unitPriceCents, l.preBillingItemCount])).toEqual([[2, 8_000, 2]]);

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type {
+  AccountingRangeQuery,
   BillingRun,
   BillingSettings,
   BillingSettingsView,
@@ -16,6 +17,9 @@ import type {
   Payment,
   PreBillingItem,
   PRE_BILLING_STATUSES,
+  Profitability,
+  ProfitabilityGroup,
+  ProfitabilityItem,
   RecordPaymentBody,
   UpdateInvoiceBody,
   paymentListQuerySchema,
@@ -23,7 +27,7 @@ import type {
 } from '@vigie/core';
 import type { ListParams } from '@/composables/use-cursor-list';
 import { downloadDocument } from './documents';
-import { http } from './http';
+import { http, upload, type DownloadedFile } from './http';
 
 export type PreBillingStatus = (typeof PRE_BILLING_STATUSES)[number];
 
@@ -70,6 +74,11 @@ export const creditInvoice = (invoiceId: string, body: CreditNoteBody, idempoten
 export const getInvoiceWorkflow = (invoiceId: string) => http.get<InvoiceWorkflowState>(`/invoices/${id(invoiceId)}/workflow`);
 /** The PDF (Factur-X) is a client document: the documents route serves it. */
 export const downloadInvoicePdf = (pdfDocumentId: string) => downloadDocument(pdfDocumentId);
+/**
+ * The online payment link (Stripe Checkout) for the balance of an issued invoice, made once and kept in
+ * `paymentUrl`; 409 when online payment is not configured or nothing is owed.
+ */
+export const createPaymentLink = (invoiceId: string) => http.post<{ url: string }>(`/invoices/${id(invoiceId)}/payment-link`);
 
 // Payments.
 
@@ -88,10 +97,51 @@ export const updateBillingSettings = (body: Partial<BillingSettings>) => http.pa
 /** Admins: applies the run frequency and the tenant's time zone to its Temporal Schedule now. */
 export const applyBillingSchedule = () => http.post<{ frequency: string; timezone: string }>('/billing/settings/schedule');
 
+// The invoice template: an ODT with Carbone tags (admins upload and remove; managers preview).
+
+const ODT = 'application/vnd.oasis.opendocument.text';
+/**
+ * Checked by the worker, which renders the sample invoice with it: a 400 says why it was refused. Always sent
+ * as ODT, whatever type the browser guessed, so that the API reads the bytes and names what is wrong with them.
+ */
+export const uploadInvoiceTemplate = (file: File, onProgress?: (fraction: number) => void) =>
+  upload<BillingSettingsView>('/billing/settings/template', new Blob([file], { type: ODT }), { method: 'PUT', query: { filename: file.name }, onProgress });
+/** Back to the built-in template. */
+export const deleteInvoiceTemplate = () => http.delete('/billing/settings/template');
+/** A sample invoice (PDF) in the tenant's look, rendered by the worker: a few seconds. */
+export const previewInvoiceTemplate = () => http.get<Blob>('/billing/settings/template/preview', undefined, { responseType: 'blob' });
+
 export type StartRunBody = z.output<typeof startBillingRunBodySchema>;
 export const listBillingRuns = (params: Partial<ListQuery>) => http.get<Page<BillingRun>>('/billing/runs', params);
 /** 202: the run row at once (status running); the workflow does the rest. A period run again adds only what is new. */
 export const startBillingRun = (body: StartRunBody, idempotencyKey?: string) => http.post<BillingRun>('/billing/runs', body, idempotent(idempotencyKey));
 export const getBillingRun = (runId: string) => http.get<BillingRun>(`/billing/runs/${id(runId)}`);
 
+// Accounting exports and profitability (admins and managers).
+
+export const EXPORT_FORMATS = ['fec', 'sage', 'quickbooks', 'xero-journal', 'xero-invoices'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export interface ExportParams extends AccountingRangeQuery {
+  /** FEC: utf-8 or iso-8859-15; Sage: windows-1252 or utf-8. */
+  encoding?: string;
+  /** Sage: a header line for people. */
+  header?: boolean;
+  /** QuickBooks and Xero: dd/mm/yyyy or mm/dd/yyyy. */
+  dateLayout?: string;
+  /** QuickBooks: accounts matched by name (label) or by number. */
+  account?: 'label' | 'number';
+}
+/** The file of a date range (issued documents by issue date, payments by payment date), named by the API. */
+export const downloadAccountingExport = (format: ExportFormat, params: ExportParams) =>
+  http.get<DownloadedFile>(`/billing/exports/${format}`, { ...params }, { responseType: 'file' });
+
+export interface ProfitabilityParams {
+  from?: string;
+  to?: string;
+  groupBy?: ProfitabilityGroup;
+}
+/** Revenue, internal cost of approved time and margin per client or contract (default: this month). */
+export const getProfitability = (params: ProfitabilityParams) => http.get<Profitability>('/billing/profitability', { ...params });
+
+export type { Profitability, ProfitabilityGroup, ProfitabilityItem };
 export type { BillingRun, BillingSettingsView, Invoice, InvoiceStatus, InvoiceSummary, InvoiceWorkflowState, Payment, PreBillingItem };

@@ -33,7 +33,30 @@ export interface RequestOptions {
   auth?: boolean;
   /** false: a failed refresh does not send the user to the login page (used by logout itself). */
   expireOnFailure?: boolean;
-  responseType?: 'json' | 'blob';
+  /** 'file': the body as a Blob with the file name of its Content-Disposition (downloads named by the API). */
+  responseType?: 'json' | 'blob' | 'file';
+}
+
+/** A download named by the API (`Content-Disposition: attachment; filename=…`). */
+export interface DownloadedFile {
+  blob: Blob;
+  /** '' when the answer names no file. */
+  filename: string;
+}
+
+/** The file name of a Content-Disposition header: the RFC 5987 `filename*` first, else `filename`. */
+export function filenameOf(disposition: string | null): string {
+  if (!disposition) return '';
+  const extended = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(disposition);
+  if (extended) {
+    try {
+      return decodeURIComponent(extended[1]!.trim());
+    } catch {
+      // Badly encoded: the plain name below.
+    }
+  }
+  const plain = /filename\s*=\s*(?:"([^"]*)"|([^;]+))/i.exec(disposition);
+  return (plain?.[1] ?? plain?.[2] ?? '').trim();
 }
 
 function buildUrl(path: string, query?: Record<string, QueryValue>): string {
@@ -115,6 +138,7 @@ async function doRefresh(): Promise<boolean> {
 async function parse<T>(res: Response, type: RequestOptions['responseType']): Promise<T> {
   if (!res.ok) throw await toApiError(res);
   if (type === 'blob') return (await res.blob()) as T;
+  if (type === 'file') return { blob: await res.blob(), filename: filenameOf(res.headers.get('content-disposition')) } as T;
   if (res.status === 204 || res.headers.get('content-length') === '0') return undefined as T;
   return (await res.json()) as T;
 }

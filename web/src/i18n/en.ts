@@ -40,6 +40,8 @@ const en: MessageSchema = {
     billingInvoices: 'Invoices',
     billingPayments: 'Payments',
     billingRuns: 'Billing runs',
+    billingExports: 'Accounting exports',
+    billingProfitability: 'Profitability',
     assets: 'Assets',
     playbooks: 'Playbooks',
     settingsSection: 'Settings',

@@ -42,6 +42,8 @@ const fr = {
     billingInvoices: 'Factures',
     billingPayments: 'Paiements',
     billingRuns: 'Facturations périodiques',
+    billingExports: 'Exports comptables',
+    billingProfitability: 'Rentabilité',
     assets: 'Parc',
     playbooks: 'Playbooks',
     settingsSection: 'Paramètres',

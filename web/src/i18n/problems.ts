@@ -104,6 +104,20 @@ const KNOWN: { match: RegExp; key: string; path?: string; params?: (m: RegExpExe
   { match: /an invoice named is not an open invoice/i, key: 'billing.problems.notOpenInvoice', path: 'invoiceIds' },
   { match: /this payment was already recorded/i, key: 'billing.problems.alreadyRecorded' },
   { match: /an invoice must total more than zero/i, key: 'billing.problems.zeroTotal' },
+  // Online payment
+  { match: /online payment is not configured/i, key: 'billing.problems.stripeOff' },
+  { match: /is settled: nothing is owed/i, key: 'billing.problems.nothingOwed' },
+  { match: /is a credit note: there is nothing to pay/i, key: 'billing.problems.creditNoteNoPay' },
+  { match: /a draft cannot be paid/i, key: 'billing.problems.draftNoPay' },
+  { match: /^Stripe did not make the payment link: (.+)$/i, key: 'billing.problems.stripeFailed', params: (m) => ({ reason: m[1]! }) },
+  // Accounting exports
+  { match: /company has no SIREN/i, key: 'billing.exports.noSiren' },
+  { match: /^(\S+) cannot encode (.+): write the file as UTF-8/i, key: 'billing.exports.cannotEncode', params: (m) => ({ charset: m[1]!, chars: m[2]! }) },
+  // Invoice template
+  { match: /must be an OpenDocument text file \(\.odt\) \(it is ([^)]+)\)/i, key: 'billing.template.otherType', params: (m) => ({ type: m[1]! }) },
+  { match: /must be an OpenDocument text file \(\.odt\)/i, key: 'billing.template.notOdt' },
+  { match: /invoice template cannot be rendered: ([\s\S]+)$/i, key: 'billing.template.notRendered', params: (m) => ({ reason: m[1]! }) },
+  { match: /send the \.odt file as the request body/i, key: 'billing.template.empty' },
   // Support settings
   { match: /support address is used by another organisation/i, key: 'supportSettings.problems.addressTaken', path: 'supportEmail' },
   { match: /always has one default SLA policy/i, key: 'supportSettings.problems.defaultRequired', path: 'isDefault' },

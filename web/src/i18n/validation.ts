@@ -31,6 +31,8 @@ const KNOWN_RULES: { match: RegExp; key: string; params?: (m: RegExpExecArray) =
   { match: /^offsets must increase$/i, key: 'billing.problems.offsetsIncrease' },
   { match: /^each kind once$/i, key: 'billing.problems.kindOnce' },
   { match: /^first day of the (month|quarter|year)$/i, key: 'billing.problems.periodStart' },
+  { match: /^must be on or after from$/i, key: 'billing.problems.rangeOrder' },
+  { match: /^a range is at most one year/i, key: 'billing.problems.rangeYear' },
   // Zod's own wording, as the API sends it in the CSV import report (no issue code there).
   { match: /^Too small: expected string to have >=1 characters?$/i, key: 'validation.required' },
   { match: /^Invalid input: expected \w+, received undefined$/i, key: 'validation.required' },

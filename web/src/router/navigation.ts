@@ -83,6 +83,8 @@ export const STAFF_NAV: readonly NavEntry[] = [
       { key: 'billingInvoices', testKey: 'billing-invoices', icon: 'receipt', path: '/billing/invoices' },
       { key: 'billingPayments', testKey: 'billing-payments', icon: 'payments', path: '/billing/payments' },
       { key: 'billingRuns', testKey: 'billing-runs', icon: 'event_repeat', path: '/billing/runs' },
+      { key: 'billingProfitability', testKey: 'billing-profitability', icon: 'query_stats', path: '/billing/profitability' },
+      { key: 'billingExports', testKey: 'billing-exports', icon: 'file_download', path: '/billing/exports' },
     ],
   },
   { key: 'assets', icon: 'devices', path: '/assets', roles: STAFF_ROLES },

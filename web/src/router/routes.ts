@@ -73,7 +73,7 @@ const ticketRoutes: RouteRecordRaw = {
 
 /**
  * Billing: the pre-billing queue first (what waits to be invoiced; /billing alone opens it), invoices and
- * credit notes, payments, billing runs.
+ * credit notes, payments, billing runs, profitability and the accounting exports.
  */
 const billingRoutes: RouteRecordRaw = {
   path: 'billing',
@@ -90,6 +90,13 @@ const billingRoutes: RouteRecordRaw = {
     { path: 'invoices/:id', name: 'billing-invoice', component: () => import('@/pages/InvoicePage.vue'), props: true, meta: { titleKey: 'nav.billingInvoices' } },
     { path: 'payments', name: 'billing-payments', component: () => import('@/pages/PaymentsPage.vue'), meta: { titleKey: 'nav.billingPayments' } },
     { path: 'runs', name: 'billing-runs', component: () => import('@/pages/BillingRunsPage.vue'), meta: { titleKey: 'nav.billingRuns' } },
+    {
+      path: 'profitability',
+      name: 'billing-profitability',
+      component: () => import('@/pages/ProfitabilityPage.vue'),
+      meta: { titleKey: 'nav.billingProfitability' },
+    },
+    { path: 'exports', name: 'billing-exports', component: () => import('@/pages/AccountingExportsPage.vue'), meta: { titleKey: 'nav.billingExports' } },
   ],
 };
 

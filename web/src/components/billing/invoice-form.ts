@@ -80,9 +80,13 @@ export function draftFromInvoice(invoice: Invoice | null, locale: string): Invoi
   };
 }
 
-/** The lines of a request body; what does not parse stays NaN for the schema to flag on its field. */
+/**
+ * The lines of a request body; what does not parse stays NaN for the schema to flag on its field. A saved
+ * line keeps its id: sent back with it, it stays that line (and keeps the ticket time it bills).
+ */
 export function prepareLines(lines: InvoiceLineDraft[], locale: string) {
   return lines.map((l) => ({
+    ...(l.id ? { id: l.id } : {}),
     description: l.description,
     quantity: parseQuantityMilli(l.quantity) / 1000,
     unitCode: l.unitCode,
