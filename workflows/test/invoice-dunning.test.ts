@@ -16,6 +16,10 @@ import { installQuietRuntime } from './support/runtime';
  * PDF and e-mail, overdue the day after its due date, the whole dunning ladder at +7/+15/+30 days, a
  * payment that stops it midway, and a bounced e-mail.
  */
+// Under a loaded machine a test on the time-skipping server has hung once (intervention-reminder.test.ts,
+// session 3; it passes alone and the cause is not found yet). Same guard here: one more try, with the first
+// attempt's error printed, so a real regression still fails and a hang stays visible in the log.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
 let env: TestWorkflowEnvironment;
 let db: Db;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
