@@ -47,8 +47,6 @@ async function issuedOr404(tx: TenantTx, invoiceId: string, lock = false) {
   return row as typeof row & { document: NonNullable<typeof row.document> };
 }
 
-const isSettled = (row: { kind: string; status: string; total_cents: number; paid_cents: number; credited_cents: number }) =>
-  row.kind === 'invoice' && (row.status === 'paid' || row.total_cents - row.paid_cents - row.credited_cents <= 0);
 
 /** Activities of the invoice workflow. Each is idempotent: a retry finds its work done and does nothing more. */
 export function createBillingActivities({ db, storage, paymentLink }: BillingActivityDeps) {
@@ -103,14 +101,14 @@ export function createBillingActivities({ db, storage, paymentLink }: BillingAct
       await paymentLink?.(tenantId, invoiceId).catch(() => null);
       return withTenant(db, tenantId, async (tx) => {
         const row = await issuedOr404(tx, invoiceId, true);
-        if (kind !== 'invoice' && isSettled(row)) return { emailIds: [], settled: true };
+        if (kind !== 'invoice' && invoicesRepo.isSettled(row)) return { emailIds: [], settled: true };
         const settings = (await tenantsRepo.getTenantSettings(tx, tenantId))!;
         const to = row.document.buyer.email;
         const stepKey = `email:${kind}`;
         const eventKind = kind === 'invoice' ? 'sent' : 'dunning';
         let emailId: string | null = null;
         if (to) {
-          const mail = invoiceEmail(kind, row.document, { tenantName: settings.legal.legalName || settings.name, paymentUrl: row.payment_url, balanceCents: row.total_cents - row.paid_cents - row.credited_cents });
+          const mail = invoiceEmail(kind, row.document, { tenantName: settings.legal.legalName || settings.name, paymentUrl: row.payment_url, balanceCents: invoicesRepo.owedCents(row) });
           emailId = await outboxRepo.enqueueEmail(tx, {
             tenantId,
             idempotencyKey: `invoice:${invoiceId}:${kind}`,
@@ -150,7 +148,7 @@ export function createBillingActivities({ db, storage, paymentLink }: BillingAct
           steps: billing.dunningSteps,
           sentKinds: sent.filter((k) => billing.dunningSteps.some((s) => s.kind === k)),
           today: localDateIn(Date.now(), settings.timezone),
-          paid: isSettled(row),
+          paid: invoicesRepo.isSettled(row),
         };
       });
     },
@@ -159,10 +157,10 @@ export function createBillingActivities({ db, storage, paymentLink }: BillingAct
     async markInvoice({ tenantId, invoiceId, status }: InvoiceRef & { status: 'overdue' | 'unpaid' }): Promise<boolean> {
       return withTenant(db, tenantId, async (tx) => {
         const row = await issuedOr404(tx, invoiceId, true);
-        if (isSettled(row)) return false;
+        if (invoicesRepo.isSettled(row)) return false;
         if (row.status !== status) {
           await invoicesRepo.setInvoiceState(tx, invoiceId, { status });
-          await invoicesRepo.insertEvent(tx, { tenantId, invoiceId, kind: status, detail: { balanceCents: row.total_cents - row.paid_cents - row.credited_cents }, stepKey: status });
+          await invoicesRepo.insertEvent(tx, { tenantId, invoiceId, kind: status, detail: { balanceCents: invoicesRepo.owedCents(row) }, stepKey: status });
         }
         return true;
       });

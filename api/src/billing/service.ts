@@ -185,7 +185,7 @@ async function settleIfPaid(ctx: PaymentCtx, invoiceIds: string[]): Promise<void
     for (const id of invoiceIds) {
       const row = await invoicesRepo.findInvoiceRow(tx, id, { lock: true });
       if (!row || row.kind !== 'invoice' || row.status === 'paid' || row.status === 'draft') continue;
-      if (row.total_cents - row.paid_cents - row.credited_cents > 0) continue;
+      if (invoicesRepo.owedCents(row) > 0) continue;
       await invoicesRepo.setInvoiceState(tx, id, { status: 'paid', paidAt: new Date(), dunningLevel: null });
       await invoicesRepo.insertEvent(tx, { tenantId: ctx.actor.tenantId, invoiceId: id, kind: 'paid', actorId: ctx.actor.userId, stepKey: 'paid' });
       done.push(id);

@@ -12,7 +12,7 @@ import {
 import type { TenantTx } from '../tenancy';
 import { getBillingSettings } from './billing-settings';
 import { findClient } from './clients';
-import { addCredited, creditedQuantities, findInvoiceRow, insertDraft, insertEvent, linesOf, markIssued, storedLineOfRow, type InvoiceRow } from './invoices';
+import { addCredited, creditedQuantities, findInvoiceRow, insertDraft, insertEvent, linesOf, markIssued, owedCents, storedLineOfRow, type InvoiceRow } from './invoices';
 import { nextNumber } from './sequences';
 import { ensureTenantSettings, getTenantSettings } from './tenants';
 
@@ -129,7 +129,7 @@ export async function issueCreditNote(tx: TenantTx, tenantId: string, invoiceId:
   if (!result.ok) throw creditRefusal(result);
   const note: CreditNote = result.creditNote;
   // The balance left to pay can only go down to zero: crediting what was already paid is a refund, not handled here.
-  const balance = invoice.total_cents - invoice.paid_cents - invoice.credited_cents;
+  const balance = owedCents(invoice);
   if (-note.totalCents > balance) throw AppError.conflict(`the credit (${-note.totalCents / 100}) exceeds what is left to pay (${balance / 100}): part of the invoice is already paid`);
   const noteLines = note.lines.map((l) => ({ ...lines[l.lineIndex]!, id: undefined, quantityMilli: l.quantityMilli, creditsLinePosition: l.lineIndex + 1 }));
   const { seller, timezone } = await sellerOf(tx, tenantId);

@@ -115,7 +115,15 @@ function selectInvoices(tx: TenantTx) {
     .select('i.*', 'c.name as client_name');
 }
 
-const balanceOf = (r: InvoiceRow) => (r.kind === 'invoice' && r.status !== 'draft' ? r.total_cents - r.paid_cents - r.credited_cents : 0);
+type Amounts = Pick<InvoiceRow, 'total_cents' | 'paid_cents' | 'credited_cents'>;
+
+/** What is left to pay on an issued invoice, integer cents (total − payments − credit notes). */
+export const owedCents = (r: Amounts): number => r.total_cents - r.paid_cents - r.credited_cents;
+
+/** Settled: an issued invoice marked paid, or with nothing left to pay. */
+export const isSettled = (r: Amounts & Pick<InvoiceRow, 'kind' | 'status'>): boolean => r.kind === 'invoice' && (r.status === 'paid' || owedCents(r) <= 0);
+
+const balanceOf = (r: InvoiceRow) => (r.kind === 'invoice' && r.status !== 'draft' ? owedCents(r) : 0);
 
 export function toSummary(r: InvoiceRow): InvoiceSummary {
   return {

@@ -12,14 +12,11 @@ export interface EnsurePaymentLinkInput {
 
 type Payable = Pick<InvoiceRow, 'kind' | 'status' | 'number' | 'total_cents' | 'paid_cents' | 'credited_cents'>;
 
-/** What is left to pay on an issued invoice, integer cents. */
-const balanceOf = (row: Payable): number => row.total_cents - row.paid_cents - row.credited_cents;
-
 /** Why this invoice cannot be paid online, or null when its balance is owed. */
 export function paymentLinkRefusal(row: Payable): string | null {
   if (row.kind !== 'invoice') return `${row.number ?? 'this document'} is a credit note: there is nothing to pay`;
   if (row.status === 'draft') return 'a draft cannot be paid: validate it first';
-  if (row.status === 'paid' || balanceOf(row) <= 0) return `invoice ${row.number} is settled: nothing is owed`;
+  if (row.status === 'paid' || invoicesRepo.owedCents(row) <= 0) return `invoice ${row.number} is settled: nothing is owed`;
   return null;
 }
 
@@ -40,11 +37,11 @@ export async function ensurePaymentLink(db: Db, provider: PaymentProvider, input
       const found = await invoicesRepo.findInvoiceRow(tx, invoiceId);
       if (!found) throw new Error(`invoice ${invoiceId} not found in tenant ${tenantId}`);
       if (paymentLinkRefusal(found)) return { url: null };
-      if (found.payment_url && (await linkFitsBalance(tx, invoiceId, found.payment_url, balanceOf(found)))) return { url: found.payment_url };
+      if (found.payment_url && (await linkFitsBalance(tx, invoiceId, found.payment_url, invoicesRepo.owedCents(found)))) return { url: found.payment_url };
       return found;
     });
     if (!('id' in row)) return row.url;
-    const amountCents = balanceOf(row);
+    const amountCents = invoicesRepo.owedCents(row);
     const link = await provider.createPaymentLink({
       tenantId,
       invoiceId,
@@ -59,7 +56,7 @@ export async function ensurePaymentLink(db: Db, provider: PaymentProvider, input
     const stored = await withTenant(db, tenantId, async (tx): Promise<{ url: string | null } | 'retry'> => {
       const now = await invoicesRepo.findInvoiceRow(tx, invoiceId, { lock: true });
       if (!now || paymentLinkRefusal(now)) return { url: null };
-      if (balanceOf(now) !== amountCents) return 'retry';
+      if (invoicesRepo.owedCents(now) !== amountCents) return 'retry';
       // Another call stored a link for this same balance meanwhile: keep the one already given out.
       if (now.payment_url !== row.payment_url) return { url: now.payment_url };
       await invoicesRepo.setInvoiceState(tx, invoiceId, { paymentUrl: link.url });
