@@ -1,7 +1,7 @@
-import { addDays, AppError, STAFF_ROLES, startOfLocalDate, dailyWorkload, idParamsSchema, rangeQuerySchema, technicianCalendarSchema, type Intervention, type PlannedSlot } from '@vigie/core';
+import { addDays, AppError, localDateIn, STAFF_ROLES, startOfLocalDate, dailyWorkload, idParamsSchema, rangeQuerySchema, technicianCalendarSchema, type Intervention, type PlannedSlot } from '@vigie/core';
 import { availabilityRepo, interventionsRepo } from '@vigie/db';
 import { route, type AnyRoute } from '../http/route';
-import { coreAbsence, mondayOf, dateSpan, localDate, technicianCalendar, technicianOr404 } from './technician-calendars';
+import { coreAbsence, mondayOf, dateSpan, technicianCalendar, technicianOr404 } from './technician-calendars';
 
 const MAX_DAYS = 93;
 
@@ -30,13 +30,13 @@ export const calendarRoutes: AnyRoute[] = [
         const { calendar } = await technicianCalendar(t, actor.tenantId, params.id);
         const tz = calendar.timeZone;
         // Default: this local week, Monday to Monday; `to` alone is read as the week before it.
-        const monday = mondayOf(localDate(Date.now(), tz));
+        const monday = mondayOf(localDateIn(Date.now(), tz));
         const to = query.to ? Date.parse(query.to) : query.from ? Date.parse(query.from) + 7 * 86_400_000 : Date.parse(startOfLocalDate(addDays(monday, 7), tz));
         const from = query.from ? Date.parse(query.from) : query.to ? to - 7 * 86_400_000 : Date.parse(startOfLocalDate(monday, tz));
         if (to <= from) throw AppError.invalid('to must be after from', [{ path: 'query.to', message: 'must be after from' }]);
         if (to - from > MAX_DAYS * 86_400_000) throw AppError.invalid(`the range is at most ${MAX_DAYS} days`, [{ path: 'query.to', message: `at most ${MAX_DAYS} days after from` }]);
-        const fromDate = localDate(from, tz);
-        const toDate = localDate(to - 1, tz);
+        const fromDate = localDateIn(from, tz);
+        const toDate = localDateIn(to - 1, tz);
         const span = dateSpan(fromDate, toDate, tz);
         // One transaction is one connection: its queries run one after the other.
         const interventions = await interventionsRepo.listInterventions(t, { from: span.from, to: span.to, technicianId: params.id });

@@ -1,7 +1,7 @@
-import { addDays, AppError, TICKET_PRIORITIES, capacityForecast, capacityQuerySchema, capacitySchema, type TicketPriority } from '@vigie/core';
+import { addDays, AppError, localDateIn, TICKET_PRIORITIES, capacityForecast, capacityQuerySchema, capacitySchema, type TicketPriority } from '@vigie/core';
 import { availabilityRepo, interventionsRepo, schedulesRepo, teamsRepo, type TenantTx } from '@vigie/db';
 import { route, type AnyRoute } from '../http/route';
-import { coreAbsence, dateSpan, localDate, mondayOf, tenantCalendar, withWeek } from './technician-calendars';
+import { coreAbsence, dateSpan, mondayOf, tenantCalendar, withWeek } from './technician-calendars';
 
 /** Minutes a ticket of each priority takes when neither its estimate nor closed tickets tell. */
 export const DEFAULT_MINUTES_BY_PRIORITY: Record<TicketPriority, number> = { low: 30, normal: 60, high: 120, critical: 180 };
@@ -28,7 +28,7 @@ export const capacityRoutes: AnyRoute[] = [
         if (query.teamId && !(await teamsRepo.findTeam(t, query.teamId))) throw AppError.invalid('teamId is not a team of this tenant', [{ path: 'query.teamId', message: 'no such team' }]);
         const tenant = await tenantCalendar(t, actor.tenantId);
         const tz = tenant.timeZone;
-        const first = mondayOf(query.from ?? localDate(Date.now(), tz));
+        const first = mondayOf(query.from ?? localDateIn(Date.now(), tz));
         const weeks = Array.from({ length: query.weeks }, (_, i) => ({ start: addDays(first, 7 * i) }));
         // Every technician shares the tenant's zone; a day more on each side would not change a thing.
         const span = dateSpan(first, addDays(first, 7 * query.weeks - 1), tz);

@@ -31,11 +31,6 @@ export async function technicianOr404(tx: TenantTx, id: string) {
 
 export const coreAbsence = availabilityRepo.asPlanningAbsence;
 
-/** 'YYYY-MM-DD' of an instant in a time zone. */
-export function localDate(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
-}
-
 /** The instants [start, end) covering the local dates fromDate … toDate included. */
 export function dateSpan(fromDate: string, toDate: string, timeZone: string): { from: string; to: string } {
   return { from: startOfLocalDate(fromDate, timeZone), to: startOfLocalDate(addDays(toDate, 1), timeZone) };

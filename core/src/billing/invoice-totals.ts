@@ -16,6 +16,9 @@
 import { AppError } from '../errors';
 import { computeTotals, type PricedLine, type Totals, type VatBreakdown, type VatRounding } from '../crm/quote-totals';
 
+/** The French standard VAT rate (20 %), which IT services and packs of hours bear. */
+export const STANDARD_VAT_BP = 2000;
+
 /** Why a line bears no VAT. */
 export type VatExemption = 'franchise' | 'reverse_charge' | 'intra_eu_supply' | 'export';
 

@@ -15,7 +15,8 @@ import { addMonths, dayNumber, type LocalDate } from './calendar';
 
 export type BillingFrequency = 'monthly' | 'quarterly' | 'yearly';
 
-const MONTHS: Record<BillingFrequency, number> = { monthly: 1, quarterly: 3, yearly: 12 };
+/** Months in one period of each frequency. */
+export const MONTHS_PER_PERIOD: Readonly<Record<BillingFrequency, number>> = { monthly: 1, quarterly: 3, yearly: 12 };
 
 export interface BillingPeriod {
   start: LocalDate;
@@ -25,13 +26,13 @@ export interface BillingPeriod {
 
 /** The period starting on `start` (day 1–28). */
 export function billingPeriod(frequency: BillingFrequency, start: LocalDate): BillingPeriod {
-  if (!(frequency in MONTHS)) throw AppError.invalid(`unknown billing frequency ${String(frequency)}`);
-  return { start, endExclusive: addMonths(start, MONTHS[frequency]) };
+  if (!(frequency in MONTHS_PER_PERIOD)) throw AppError.invalid(`unknown billing frequency ${String(frequency)}`);
+  return { start, endExclusive: addMonths(start, MONTHS_PER_PERIOD[frequency]) };
 }
 
 /** The `index`-th period (0-based) from an anchor, e.g. the contract's first period. */
 export function nthBillingPeriod(frequency: BillingFrequency, anchor: LocalDate, index: number): BillingPeriod {
-  return billingPeriod(frequency, addMonths(anchor, MONTHS[frequency] * index));
+  return billingPeriod(frequency, addMonths(anchor, MONTHS_PER_PERIOD[frequency] * index));
 }
 
 /** round(n / d), half up (away from zero for negatives), exact on BigInts; d > 0. */

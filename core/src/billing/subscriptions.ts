@@ -7,10 +7,11 @@
  * it covers (see `prorate`).
  */
 import { AppError } from '../errors';
-import { addDays, addMonths, daysBetween, type LocalDate } from './calendar';
-import { prorate, type BillingFrequency } from './proration';
+import { addDays, daysBetween, type LocalDate } from './calendar';
+import { billingPeriod, MONTHS_PER_PERIOD, prorate, type BillingFrequency } from './proration';
 
-const MONTHS: Record<BillingFrequency, number> = { monthly: 1, quarterly: 3, yearly: 12 };
+/** A subscription is billed by a run whose period is a whole number of its own (a yearly one waits for a yearly run). */
+export const billedByRun = (billingPeriod: BillingFrequency, runFrequency: BillingFrequency): boolean => MONTHS_PER_PERIOD[runFrequency] % MONTHS_PER_PERIOD[billingPeriod] === 0;
 
 export interface RunPeriod {
   start: LocalDate;
@@ -21,12 +22,11 @@ export interface RunPeriod {
 
 /** The calendar period of a frequency that contains `date`: its month, quarter or year. */
 export function runPeriodContaining(frequency: BillingFrequency, date: LocalDate): RunPeriod {
-  if (!(frequency in MONTHS)) throw AppError.invalid(`unknown billing frequency ${String(frequency)}`);
   const year = date.slice(0, 4);
   const month = Number(date.slice(5, 7));
   const firstMonth = frequency === 'monthly' ? month : frequency === 'quarterly' ? month - ((month - 1) % 3) : 1;
   const start = `${year}-${String(firstMonth).padStart(2, '0')}-01`;
-  const endExclusive = addMonths(start, MONTHS[frequency]);
+  const { endExclusive } = billingPeriod(frequency, start);
   return { start, end: addDays(endExclusive, -1), endExclusive };
 }
 
@@ -73,10 +73,10 @@ const frDate = (d: LocalDate) => d.split('-').reverse().join('/');
  */
 export function subscriptionLine(sub: SubscriptionToBill, run: { frequency: BillingFrequency; period: RunPeriod }, quantity: number): SubscriptionLine | null {
   if (!Number.isSafeInteger(quantity) || quantity < 0) throw AppError.invalid(`a quantity must be a whole number ≥ 0, not ${quantity}`);
-  if (MONTHS[run.frequency] % MONTHS[sub.billingPeriod] !== 0)
+  if (!billedByRun(sub.billingPeriod, run.frequency))
     throw AppError.invalid(`a ${sub.billingPeriod} subscription cannot be billed by a ${run.frequency} run (its period is longer)`);
   if (quantity === 0) return null;
-  const periodsInRun = MONTHS[run.frequency] / MONTHS[sub.billingPeriod];
+  const periodsInRun = MONTHS_PER_PERIOD[run.frequency] / MONTHS_PER_PERIOD[sub.billingPeriod];
   const toExclusive = sub.endDate === null ? null : addDays(sub.endDate, 1);
   if (daysBetween(run.period.start, toExclusive ?? run.period.endExclusive) <= 0 || daysBetween(sub.startDate, run.period.endExclusive) <= 0) return null;
   const share = prorate({

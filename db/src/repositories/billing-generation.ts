@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { subscriptionLine, type BillingBasis, type BillingFrequency, type RunPeriod } from '@vigie/core';
+import { billedByRun, STANDARD_VAT_BP, subscriptionLine, type BillingBasis, type BillingFrequency, type RunPeriod } from '@vigie/core';
 import type { TenantTx } from '../tenancy';
 import { insertDraft } from './invoices';
-
-/** French standard VAT on IT services and packs of hours. */
-const STANDARD_VAT_BP = 2000;
 
 export interface RunRef {
   tenantId: string;
@@ -52,7 +49,7 @@ export async function subscriptionDrafts(tx: TenantTx, run: RunRef): Promise<str
   const created: string[] = [];
   for (const c of rows) {
     // A yearly subscription waits for a yearly run; a monthly one is billed by any run.
-    if ({ monthly: 1, quarterly: 3, yearly: 12 }[run.frequency] % { monthly: 1, quarterly: 3, yearly: 12 }[c.billing_period] !== 0) continue;
+    if (!billedByRun(c.billing_period, run.frequency)) continue;
     const quantity = await quantityOf(tx, c.billing_basis, c.client_id);
     const line = subscriptionLine(
       { contractName: c.name, billingBasis: c.billing_basis, billingPeriod: c.billing_period, unitPriceCents: c.unit_price_cents, startDate: c.start_date, endDate: c.end_date },

@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AppError } from '@vigie/core';
+import { AppError, STANDARD_VAT_BP } from '@vigie/core';
 import type { TenantTx } from '../tenancy';
 import { findInvoiceRow, insertDraft, linesOf, storedLineOfRow, writeLines, type StoredLine } from './invoices';
-
-/** French standard VAT on IT services. */
-const STANDARD_VAT_BP = 2000;
 
 interface PendingItem {
   id: string;
