@@ -10,6 +10,7 @@ import { sessionAs, startTestApi, type Session, type TestApi } from '../../api/t
 import { nextSiren } from '../../api/test/cross-tenant/fixtures';
 import { handleHeartbeat, startHeartbeatConsumer, type HeartbeatConsumer } from '../../ingest/src/telemetry/heartbeats';
 import { startMetricsConsumer, type MetricsConsumer } from '../../ingest/src/telemetry/metrics';
+import { until } from '../../api/test/support/until';
 
 /**
  * The RMM's first vertical slice, end to end: a real API, the test stack's NATS (operator/account JWTs, full
@@ -43,16 +44,6 @@ function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-agent-'));
   dirs.push(dir);
   return path.join(dir, 'data');
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function newToken(session = admin): Promise<{ id: string; token: string; clientId: string }> {
@@ -123,7 +114,7 @@ describe('enrollment, agent credentials and heartbeats', () => {
     children.push(agent);
     let log = '';
     agent.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await until('three heartbeats stored', async () => (await receipts(enrolled.tenantId, enrolled.machineId)) >= 3).catch((err: Error) => {
+    await until('three heartbeats stored', async () => (await receipts(enrolled.tenantId, enrolled.machineId)) >= 3, 20_000).catch((err: Error) => {
       throw new Error(`${err.message}; agent log:\n${log}`);
     });
     const machine = await api.call('GET', `/api/v1/machines/${enrolled.machineId}`, { token: admin.token });
@@ -165,7 +156,7 @@ describe('enrollment, agent credentials and heartbeats', () => {
       // Metrics (same sequence) come in batches a second apart: wait for them too.
       const n = await withTenant(api.deps.db, tenantId, (tx) => tx('telemetry_receipts').where({ machine_id: machineId }).where('seq', '>', before).where('seq', '<=', lastQueued).count({ n: '*' }));
       return Number(n[0]!.n) === lastQueued - before;
-    });
+    }, 20_000);
     // Nothing lost: every sequence number from before the outage to the first live beat is stored.
     const seqs = (await withTenant(api.deps.db, tenantId, (tx) => tx('telemetry_receipts').where({ machine_id: machineId }).where('seq', '>', before).where('seq', '<=', lastQueued).orderBy('seq').pluck('seq'))) as number[];
     expect(seqs).toEqual(Array.from({ length: lastQueued - before }, (_, i) => before + 1 + i));
@@ -223,7 +214,7 @@ describe('enrollment, agent credentials and heartbeats', () => {
     const again = await js.publish(subject, payload, { msgID: `${machineId}:${seq}` });
     expect(first.duplicate).toBe(false);
     expect(again.duplicate).toBe(true);
-    await until('the heartbeat stored', () => withTenant(api.deps.db, tenantId, (tx) => tx('telemetry_receipts').where({ machine_id: machineId, seq }).first()));
+    await until('the heartbeat stored', () => withTenant(api.deps.db, tenantId, (tx) => tx('telemetry_receipts').where({ machine_id: machineId, seq }).first()), 20_000);
     // A redelivery after JetStream's window (ingest crashed before its ack) reaches ingest again: a no-op.
     expect(await handleHeartbeat(api.deps.db, subject, payload, `${machineId}:${seq}`)).toBe('duplicate');
     const rows = await withTenant(api.deps.db, tenantId, (tx) => tx('telemetry_receipts').where({ machine_id: machineId, seq }).count<{ n: number }[]>({ n: '*' }));
@@ -243,7 +234,7 @@ describe('enrollment, agent credentials and heartbeats', () => {
     // Through the consumer: acked (not redelivered forever) and counted.
     const before = ingest.counts.malformed;
     await nc.jetstream().publish(`vigie.${enrolled.tenantId}.tlm.${enrolled.machineId}.hb`, new TextEncoder().encode('garbage'));
-    await until('the malformed heartbeat acked', async () => ingest.counts.malformed > before);
+    await until('the malformed heartbeat acked', async () => ingest.counts.malformed > before, 20_000);
     // The other tenant's machine list does not show it.
     const fleet = await api.call('GET', '/api/v1/machines', { token: other.token });
     expect(fleet.body.items).toEqual([]);

@@ -9,6 +9,7 @@ import { withTenant } from '@vigie/db';
 import { sessionAs, startTestApi, type Session, type TestApi } from '../../api/test/support/harness';
 import { nextSiren } from '../../api/test/cross-tenant/fixtures';
 import { startMetricsConsumer, storeMetricsBatch, type MetricsConsumer } from '../../ingest/src/telemetry/metrics';
+import { until } from '../../api/test/support/until';
 
 /**
  * Metrics end to end: the real agent process samples /proc and publishes through its outbox, ingest (in-process,
@@ -35,16 +36,6 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
@@ -81,7 +72,7 @@ describe('metrics from the agent', () => {
     children.push(agent);
     let log = '';
     agent.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await until('three metric samples stored', async () => (await metricRows()).length >= 3).catch((err: Error) => {
+    await until('three metric samples stored', async () => (await metricRows()).length >= 3, 15_000).catch((err: Error) => {
       throw new Error(`${err.message}; agent log:\n${log}`);
     });
     agent.kill('SIGTERM');
@@ -180,7 +171,7 @@ describe('metrics from the agent', () => {
       ) as Promise<{ seq: number; kind: string }[]>;
     // The range holds the offline run's first heartbeat (no heartbeat consumer here) and its metric samples.
     const expected = lastQueued - before - 1;
-    await until('the queued samples replayed', async () => (await receipts()).length >= expected);
+    await until('the queued samples replayed', async () => (await receipts()).length >= expected, 15_000);
     online.kill('SIGTERM');
     expect(await exited(online)).toBe(0);
     const got = await receipts();

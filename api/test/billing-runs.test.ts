@@ -4,6 +4,7 @@ import { billingScheduleId } from '@vigie/workflows/client';
 import { startTestWorker } from '../../worker/test/support/worker';
 import { nextSiren } from './cross-tenant/fixtures';
 import { sessionAs, type Session, type TestApi, startTestApi } from './support/harness';
+import { until } from './support/until';
 
 /**
  * Billing runs through the real API and worker: one run drafts the period's subscription invoices
@@ -29,16 +30,6 @@ afterAll(async () => {
 });
 
 const call = (method: string, path: string, body?: unknown, token = admin.token) => api.call(method, `/api/v1${path}`, { token, ...(body !== undefined ? { body } : {}) });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 it('a run drafts subscriptions, packs sold and pending time once per period; a second run adds nothing', async () => {
   const today = localDateIn(Date.now(), 'Europe/Paris');
@@ -73,7 +64,7 @@ it('a run drafts subscriptions, packs sold and pending time once per period; a s
   const entry = await call('POST', `/tickets/${ticket.id}/time-entries`, { date: today, minutes: 30, description: 'Pilote' }, tech.token);
   await call('POST', `/time-entries/${entry.body.id}/approve`, {});
   await call('POST', `/tickets/${ticket.id}/status`, { status: 'closed', note: 'OK' });
-  await until('pre-billing', async () => ((await call('GET', `/billing/pre-billing?clientId=${clientId}`)).body.items.length === 1 ? true : undefined));
+  await until('pre-billing', async () => ((await call('GET', `/billing/pre-billing?clientId=${clientId}`)).body.items.length === 1 ? true : undefined), 60_000);
 
   const bad = await call('POST', '/billing/runs', { frequency: 'monthly', periodStart: `${period.start.slice(0, 8)}02` });
   expect(bad.status).toBe(400);
@@ -83,7 +74,7 @@ it('a run drafts subscriptions, packs sold and pending time once per period; a s
   const run = await until('the run to finish', async () => {
     const r = (await call('GET', `/billing/runs/${started.body.id}`)).body;
     return r.status === 'done' ? r : undefined;
-  });
+  }, 60_000);
   expect(run).toMatchObject({ invoiceCount: 4, totalCents: (9_000 + 4_000 + 85_000 + 3_000) * 1.2 });
 
   const drafts = (await call('GET', `/invoices?clientId=${clientId}&status=draft`)).body.items;
@@ -100,7 +91,7 @@ it('a run drafts subscriptions, packs sold and pending time once per period; a s
   // Again: the same run, nothing new.
   const again = await call('POST', '/billing/runs', { frequency: 'monthly', periodStart: period.start });
   expect(again.body.id).toBe(started.body.id);
-  await until('the second run to finish', async () => ((await call('GET', `/billing/runs/${started.body.id}`)).body.status === 'done' ? true : undefined));
+  await until('the second run to finish', async () => ((await call('GET', `/billing/runs/${started.body.id}`)).body.status === 'done' ? true : undefined), 60_000);
   expect((await call('GET', `/invoices?clientId=${clientId}`)).body.items).toHaveLength(4);
   expect((await call('GET', '/billing/runs')).body.items.map((r: { id: string }) => r.id)).toContain(started.body.id);
 }, 120_000);
@@ -118,11 +109,11 @@ it('with auto-validation, a run issues its invoices and starts their workflows',
   const done = await until('the run', async () => {
     const r = (await as('GET', `/billing/runs/${run.id}`)).body;
     return r.status === 'done' ? r : undefined;
-  });
+  }, 60_000);
   expect(done).toMatchObject({ invoiceCount: 1, totalCents: 108_000, error: null });
   const invoice = (await as('GET', `/invoices?clientId=${clientId}`)).body.items[0];
   expect(invoice).toMatchObject({ number: expect.stringMatching(/^FA-\d{4}-0001$/), periodStart: '2030-04-01', periodEnd: '2030-06-30', totalExclTaxCents: 90_000 });
-  await until('the invoice to be sent', async () => ((await as('GET', `/invoices/${invoice.id}`)).body.status === 'sent' ? true : undefined));
+  await until('the invoice to be sent', async () => ((await as('GET', `/invoices/${invoice.id}`)).body.status === 'sent' ? true : undefined), 60_000);
 }, 120_000);
 
 it('the tenant’s billing Schedule follows its frequency and time zone', async () => {

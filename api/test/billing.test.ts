@@ -6,6 +6,7 @@ import { withTenant } from '@vigie/db';
 import { startTestWorker } from '../../worker/test/support/worker';
 import { nextSiren } from './cross-tenant/fixtures';
 import { sessionAs, type Session, type TestApi, startTestApi } from './support/harness';
+import { until } from './support/until';
 
 /**
  * Invoicing through the real API, Postgres and Temporal worker: drafts (by hand and from pre-billing),
@@ -50,16 +51,6 @@ async function draft(clientId: string, lines = [line('Infogérance novembre', 1,
   const res = await call('POST', '/invoices', { clientId, lines });
   expect(res.status).toBe(201);
   return res.body.id;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 it('a draft has live totals per VAT rate and the French exemption mention; only drafts change', async () => {

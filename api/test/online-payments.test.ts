@@ -11,6 +11,7 @@ import { startService, waitForPort, type Service } from '../../scripts/src/stack
 import { startTestWorker } from '../../worker/test/support/worker';
 import { nextSiren } from './cross-tenant/fixtures';
 import { sessionAs, startTestApi, testConfig, type Session, type TestApi } from './support/harness';
+import { until } from './support/until';
 
 /**
  * Online payment of invoices through the real API, Postgres and Temporal worker, with a real stripe-mock
@@ -105,16 +106,6 @@ const deliver = (target: TestApi, event: { payload: string; signature: string })
   target.call('POST', '/api/v1/webhooks/stripe', { rawBody: event.payload, headers: { 'content-type': 'application/json', 'stripe-signature': event.signature } });
 
 const stripePayments = async (clientId: string) => (await call('GET', `/payments?clientId=${clientId}&method=stripe`)).body.items as any[];
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('an invoice paid online', () => {
   let clientId: string;
