@@ -5,9 +5,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Stripe from 'stripe';
-import { CACHE_BIN } from '../../scripts/src/stack/paths';
-import { freePort } from '../../scripts/src/stack/ports';
-import { startService, waitForPort, type Service } from '../../scripts/src/stack/process';
+import type { Service } from '../../scripts/src/stack/process';
+import { startStripeMock, STRIPE_MOCK_BIN } from '../../scripts/src/stack/stripe-mock';
 import { startTestWorker } from '../../worker/test/support/worker';
 import { nextSiren } from './cross-tenant/fixtures';
 import { sessionAs, startTestApi, testConfig, type Session, type TestApi } from './support/harness';
@@ -19,7 +18,6 @@ import { until } from './support/until';
  * printed once; Stripe's signed webhook recording the payment once per checkout, settling the invoice and
  * ending its workflow; forged, foreign and repeated deliveries changing nothing.
  */
-const STRIPE_MOCK = path.join(CACHE_BIN, 'stripe-mock');
 const WEBHOOK_SECRET = 'whsec_test';
 const PUBLIC_URL = 'https://vigie.example';
 
@@ -33,11 +31,10 @@ let admin: Session;
 let worker: { stop(): Promise<void> };
 
 beforeAll(async () => {
-  if (!fs.existsSync(STRIPE_MOCK)) throw new Error(`${STRIPE_MOCK} is missing: run VIGIE_TOOLS_TEST=1 sh scripts/bin/ensure-tools.sh`);
+  if (!fs.existsSync(STRIPE_MOCK_BIN)) throw new Error(`${STRIPE_MOCK_BIN} is missing: run VIGIE_TOOLS_TEST=1 sh scripts/bin/ensure-tools.sh`);
   dir = fs.mkdtempSync(path.join(process.env.VIGIE_TEST_DATA_DIR ?? os.tmpdir(), 'stripe-mock-'));
-  const port = await freePort();
-  mock = startService('stripe-mock', STRIPE_MOCK, ['-http-addr', `127.0.0.1:${port}`], { logFile: path.join(dir, 'stripe-mock.log') });
-  await waitForPort(port, '127.0.0.1', 10_000, mock.child);
+  const stripeMock = await startStripeMock(path.join(dir, 'stripe-mock.log'));
+  mock = stripeMock.service;
   recorder = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -45,7 +42,7 @@ beforeAll(async () => {
       const body = Buffer.concat(chunks).toString();
       stripeCalls.push({ path: req.url ?? '', idempotencyKey: req.headers['idempotency-key'] as string | undefined, form: new URLSearchParams(body) });
       const headers = { authorization: req.headers.authorization ?? '', 'content-type': req.headers['content-type'] ?? '' };
-      fetch(`http://127.0.0.1:${port}${req.url}`, { method: req.method, headers, ...(req.method === 'GET' ? {} : { body }) })
+      fetch(`${stripeMock.url}${req.url}`, { method: req.method, headers, ...(req.method === 'GET' ? {} : { body }) })
         .then(async (upstream) => res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text()))
         .catch((err: Error) => res.writeHead(502).end(err.message));
     });
@@ -65,7 +62,7 @@ afterAll(async () => {
   await worker?.stop();
   await api?.close();
   await unconfigured?.close();
-  await new Promise((resolve) => recorder?.close(resolve));
+  if (recorder) await new Promise((resolve) => recorder.close(resolve));
   await mock?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
