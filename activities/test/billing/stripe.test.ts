@@ -12,16 +12,15 @@ import {
   WebhookSignatureError,
   type PaymentLinkInput,
 } from '../../src/billing/payments';
-import { CACHE_BIN } from '../../../scripts/src/stack/paths';
 import { freePort } from '../../../scripts/src/stack/ports';
-import { startService, waitForPort, type Service } from '../../../scripts/src/stack/process';
+import type { Service } from '../../../scripts/src/stack/process';
+import { startStripeMock, STRIPE_MOCK_BIN } from '../../../scripts/src/stack/stripe-mock';
 
 /**
  * The Stripe payment provider against a real stripe-mock (built by scripts/bin/ensure-tools.sh), started
  * here on a free port. stripe-mock validates requests against Stripe's OpenAPI spec and answers fixtures,
  * so what we send is read back through a small recording proxy in front of it.
  */
-const STRIPE_MOCK = path.join(CACHE_BIN, 'stripe-mock');
 const KEY = 'sk_test_vigie';
 const WEBHOOK_SECRET = 'whsec_vigie_test';
 
@@ -40,12 +39,9 @@ let recorderUrl: string;
 const seen: Seen[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(STRIPE_MOCK)) throw new Error(`${STRIPE_MOCK} is missing: run VIGIE_TOOLS_TEST=1 sh scripts/bin/ensure-tools.sh`);
+  if (!fs.existsSync(STRIPE_MOCK_BIN)) throw new Error(`${STRIPE_MOCK_BIN} is missing: run VIGIE_TOOLS_TEST=1 sh scripts/bin/ensure-tools.sh`);
   dir = fs.mkdtempSync(path.join(process.env.VIGIE_TEST_DATA_DIR ?? os.tmpdir(), 'stripe-mock-'));
-  const port = await freePort();
-  mock = startService('stripe-mock', STRIPE_MOCK, ['-http-addr', `127.0.0.1:${port}`], { logFile: path.join(dir, 'stripe-mock.log') });
-  await waitForPort(port, '127.0.0.1', 10_000, mock.child);
-  mockUrl = `http://127.0.0.1:${port}`;
+  ({ service: mock, url: mockUrl } = await startStripeMock(path.join(dir, 'stripe-mock.log')));
 
   recorder = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -64,7 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => recorder?.close(resolve));
+  if (recorder) await new Promise((resolve) => recorder.close(resolve));
   await mock?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -7,14 +7,14 @@ import { startService, waitForPort, type Service } from './process';
 export const STRIPE_MOCK_BIN = path.join(CACHE_BIN, 'stripe-mock');
 
 /**
- * Starts Stripe's official mock server on a free loopback port, HTTP only. stripe-mock also reads `PORT`
- * from its environment and then opens a second (HTTPS) listener there, which fails when that port is taken
- * (our own API's PORT, say): it gets an environment without it.
+ * Starts Stripe's official mock server on a free loopback port. stripe-mock always opens an HTTPS listener
+ * too, on :12112 unless told otherwise (or on `PORT` from its environment), so two test files running it
+ * at once collided there: its HTTPS side gets a port of the system's choosing, and no `PORT`.
  */
 export async function startStripeMock(logFile: string): Promise<{ service: Service; url: string }> {
   const port = await freePort();
   const { PORT: _ignored, ...env } = process.env;
-  const service = startService('stripe-mock', STRIPE_MOCK_BIN, ['-http-addr', `127.0.0.1:${port}`], { logFile, env });
+  const service = startService('stripe-mock', STRIPE_MOCK_BIN, ['-http-addr', `127.0.0.1:${port}`, '-https-addr', '127.0.0.1:'], { logFile, env });
   try {
     await waitForPort(port, '127.0.0.1', 10_000, service.child);
   } catch (err) {
