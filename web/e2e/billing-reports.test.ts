@@ -121,6 +121,16 @@ it('edits a pre-billing draft keeping its time, makes a payment link, exports th
   const linesOf = async (): Promise<Line[]> => (await call('GET', `/invoices/${invoiceId}`)).body.lines;
   const before = await linesOf();
   expect(before.map((l) => l.preBillingItemCount)).toEqual([1, 1]);
+  /** Saves the draft once the button can act (no spinner), waiting for the server's answer, then for the page to show it saved. */
+  const saveDraft = async (): Promise<void> => {
+    await page.waitForSelector(`${tid('invoice-save')}:not([disabled]):not(:has(.q-spinner))`);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(`/invoices/${invoiceId}`)),
+      page.click(tid('invoice-save')),
+    ]);
+    expect(response.status()).toBe(200);
+    await page.waitForSelector(`${tid('invoice-save')}[disabled]`);
+  };
   const long = before.findIndex((l) => l.quantity === 1.5);
   const short = 1 - long;
 
@@ -132,15 +142,13 @@ it('edits a pre-billing draft keeping its time, makes a payment link, exports th
     await page.waitForSelector(`textarea${tid(`invoice-line-description-${long}`)}, input${tid(`invoice-line-description-${long}`)}`);
     expect(await unlabelledInputs(page)).toEqual([]);
     await page.fill(tid(`invoice-line-description-${long}`), `Intervention ${ticket.number} : diagnostic du serveur de fichiers`);
-    await page.click(tid('invoice-save'));
-    await page.waitForSelector(`${tid('invoice-save')}[disabled]`);
+    await saveDraft();
     const lines = await linesOf();
     expect(lines.map((l) => [l.id, l.preBillingItemCount])).toEqual(before.map((l) => [l.id, 1]));
     expect(lines[long]!.description).toBe(`Intervention ${ticket.number} : diagnostic du serveur de fichiers`);
     // The rounding alone changes too, and the time stays.
     await page.click(`${tid('invoice-rounding')} button:has-text("Par ligne")`);
-    await page.click(tid('invoice-save'));
-    await page.waitForSelector(`${tid('invoice-save')}[disabled]`);
+    await saveDraft();
     expect((await call('GET', `/invoices/${invoiceId}`)).body.vatRounding).toBe('per_line');
     expect((await linesOf()).map((l) => l.preBillingItemCount)).toEqual([1, 1]);
   });
