@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { encodeUser, fromSeed } from '@nats-io/jwt';
-import { agentSubjects, AppError } from '@vigie/core';
+import { agentSubjects, AppError, commandDelivery } from '@vigie/core';
 
 /** The part of the NATS keys file (see scripts/src/stack/nats.ts) the API needs to sign agents' user JWTs. */
 interface KeysFile {
@@ -29,9 +29,10 @@ export function loadAgentSigner(keysFile: string | undefined): AgentCredentialSi
         nkeyPublic,
         account,
         {
-          // Publish only its own telemetry (JetStream acks come back on its inbox, no $JS.API needed);
-          // receive only its own commands and replies; answer requests (commands) once.
-          pub: { allow: [`${s.telemetry}.>`] },
+          // Publish only its own telemetry (JetStream acks come back on its inbox, no $JS.API needed) and the
+          // acks of its own command consumer (delivered under its inbox prefix); receive only its own commands
+          // and replies; answer requests (commands) once.
+          pub: { allow: [`${s.telemetry}.>`, commandDelivery(tenantId, machineId).ackSubjects] },
           sub: { allow: [`${s.commands}.>`, `${s.inboxPrefix}.>`] },
           resp: { max: 1, ttl: 0 },
         },

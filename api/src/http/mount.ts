@@ -56,7 +56,7 @@ function authenticate(auth: passport.PassportStatic) {
     })(req, res, next);
 }
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{8,200}$/;
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{8,200}$/;
 
 /** Registers each route on the router with the same pipeline: auth → roles → validation → handler. */
 export function mountRoutes(router: Router, routes: AnyRoute[], deps: AppDeps, auth: passport.PassportStatic): void {
@@ -75,7 +75,7 @@ export function mountRoutes(router: Router, routes: AnyRoute[], deps: AppDeps, a
         const actor = req.user as Actor;
         if (!def.auth.includes(actor.role)) throw new AppError('forbidden', 'your role does not allow this');
         const key = req.get('Idempotency-Key');
-        if (key !== undefined && def.idempotent) {
+        if (key !== undefined && def.idempotent === true) {
           const replay = await runIdempotent(deps, actor, req, key, status, (tx) =>
             def.handler(authedContext(base, actor, (work) => work(tx))),
           );

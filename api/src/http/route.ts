@@ -59,8 +59,11 @@ interface RouteShape<B, Q, P, R> {
   response?: R;
   /** Status on success; defaults to 201 for POST with a body, else 200. */
   status?: number;
-  /** Accepts `Idempotency-Key`: a repeat returns the first response without running again. */
-  idempotent?: boolean;
+  /**
+   * Accepts `Idempotency-Key`: a repeat returns the first response without running again. `'handler'`: the
+   * handler keeps the key itself (e.g. to commit before publishing to NATS); only documented here.
+   */
+  idempotent?: boolean | 'handler';
   /** Extra middleware before validation's result is used (rate limits, passport). */
   before?: RequestHandler[];
   /** The body is raw bytes of these media types (e.g. an image), not JSON; the handler reads `req.body`. */
