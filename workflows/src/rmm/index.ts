@@ -1,0 +1,2 @@
+// Sandbox entry of the `rmm` task queue.
+export { alertWorkflow } from './alert.workflow';
