@@ -1,4 +1,4 @@
-import type { MetricPoint, MetricsRange, MetricsSample } from '@vigie/core';
+import type { DiskSeries, MetricPoint, MetricsRange, MetricsSample, NetworkPoint } from '@vigie/core';
 import type { Db } from '../connection';
 import type { TenantTx } from '../tenancy';
 
@@ -143,6 +143,54 @@ export async function readMetrics(tx: TenantTx, machineId: string, range: Metric
       swapUsedBytes: null,
       swapTotalBytes: null,
       samples: Number(r.samples),
+    })),
+  };
+}
+
+const round1 = (v: unknown) => Math.round(Number(v) * 10) / 10;
+
+/**
+ * Disk use per mount point and network throughput (interfaces summed) over a range, from the raw samples:
+ * each sample for 1h / 24h, the hour's average and maximum for 7d / 30d (the hourly roll-up keeps neither).
+ */
+export async function readResourceSeries(tx: TenantTx, machineId: string, range: MetricsRange, now = new Date()): Promise<{ disks: DiskSeries[]; network: NetworkPoint[] }> {
+  const hourly = range === '7d' || range === '30d';
+  const start = now.getTime() - RANGE_MS[range];
+  // Whole hours for the roll-ups, like readMetrics.
+  const since = new Date(hourly ? Math.floor(start / 3600e3) * 3600e3 : start);
+  const at = hourly ? `date_trunc('hour', mm.collected_at at time zone 'UTC') at time zone 'UTC'` : 'mm.collected_at';
+  const where = 'mm.machine_id = ? and mm.collected_at >= ?';
+  const { rows: diskRows } = await tx.raw(
+    `select ${at} as at, d->>'mountPoint' as mount, avg((d->>'usedPercent')::float8) as used, max((d->>'usedPercent')::float8) as max_used
+     from machine_metrics mm cross join lateral jsonb_array_elements(mm.disks) d
+     where ${where}
+     group by 1, 2 order by 2, 1 limit 100000`,
+    [machineId, since],
+  );
+  const { rows: netRows } = await tx.raw(
+    `with s as (
+       select ${at} as at,
+         (select coalesce(sum((n->>'rxBytesPerSec')::float8), 0) from jsonb_array_elements(mm.network) n) as rx,
+         (select coalesce(sum((n->>'txBytesPerSec')::float8), 0) from jsonb_array_elements(mm.network) n) as tx
+       from machine_metrics mm
+       where ${where})
+     select at, avg(rx) as rx, max(rx) as max_rx, avg(tx) as tx, max(tx) as max_tx from s group by at order by at limit 10000`,
+    [machineId, since],
+  );
+  const disks = new Map<string, DiskSeries>();
+  for (const r of diskRows as { at: Date; mount: string; used: number; max_used: number }[]) {
+    let series = disks.get(r.mount);
+    if (!series) disks.set(r.mount, (series = { mountPoint: r.mount, points: [] }));
+    series.points.push({ at: r.at.toISOString(), usedPercent: round1(r.used), maxUsedPercent: round1(r.max_used) });
+  }
+  return {
+    disks: [...disks.values()],
+    network: (netRows as { at: Date; rx: number; max_rx: number; tx: number; max_tx: number }[]).map((r) => ({
+      at: r.at.toISOString(),
+      rxBytesPerSec: Math.round(Number(r.rx)),
+      txBytesPerSec: Math.round(Number(r.tx)),
+      rxMaxBytesPerSec: Math.round(Number(r.max_rx)),
+      txMaxBytesPerSec: Math.round(Number(r.max_tx)),
     })),
   };
 }
