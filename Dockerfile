@@ -57,8 +57,8 @@ RUN --mount=type=cache,target=/root/.npm \
 
 # ---------------------------------------------------------------------------------------------------
 # The application tree: production node_modules (workspace packages are symlinks into /app/<ws>) plus
-# each workspace's compiled output. The agent workspace is left out: it runs on managed machines, not
-# in this image.
+# each workspace's compiled output. The agent runs on managed machines, not here: only its one-file
+# bundle is in the image, for the api to serve to the installer (/install/vigie-agent.js).
 FROM prod-deps AS app
 COPY --from=build /app/core/dist core/dist
 COPY --from=build /app/db/dist db/dist
@@ -73,6 +73,8 @@ COPY --from=build /app/ingest/dist ingest/dist
 COPY --from=build /app/scripts/dist scripts/dist
 # The built web app, served by the api (WEB_DIST).
 COPY --from=build /app/web/dist web/dist
+COPY --from=build /app/agent/dist/vigie-agent.js agent/dist/vigie-agent.js
+COPY --from=build /app/agent/install agent/install
 
 # ---------------------------------------------------------------------------------------------------
 # What every final image shares.

@@ -8,3 +8,4 @@ export * from './planning/activities';
 export * from './billing/activities';
 export { stopPdfRenderer } from './billing/facturx';
 export { checkInvoiceTemplate, renderInvoicePdfBytes, sampleInvoiceDocument } from './billing/invoice-pdf';
+export * from './rmm/activities';

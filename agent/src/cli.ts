@@ -2,10 +2,19 @@
 import { parseArgs } from 'node:util';
 import { enroll, EnrollError } from './enroll';
 import { runAgent } from './run';
+import { installService, serviceState, uninstallService } from './service';
+import { agentStatus } from './status';
+
+/** Where the installer puts the agent's state on Linux. */
+const DEFAULT_DATA_DIR = '/var/lib/vigie-agent';
 
 const USAGE = `usage:
   vigie-agent enroll --url <server> --token <enrollment token> --data-dir <dir> [--force]
-  vigie-agent run --data-dir <dir> [--heartbeat-seconds <n>] [--metrics-seconds <n>] [--nats-url <url>]`;
+  vigie-agent run --data-dir <dir> [--heartbeat-seconds <n>] [--metrics-seconds <n>] [--nats-url <url>] [--renew-retry-seconds <n>]
+  vigie-agent status [--data-dir <dir>]
+  vigie-agent install-service [--data-dir <dir>] [--unit-dir <dir>]   (systemd; as root)
+  vigie-agent uninstall [--data-dir <dir>] [--keep-data]   (as root)
+  (--data-dir defaults to ${DEFAULT_DATA_DIR})`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -17,8 +26,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'run') {
-    const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' }, 'heartbeat-seconds': { type: 'string' }, 'metrics-seconds': { type: 'string' }, 'nats-url': { type: 'string' } } });
+    const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' }, 'heartbeat-seconds': { type: 'string' }, 'metrics-seconds': { type: 'string' }, 'nats-url': { type: 'string' }, 'renew-retry-seconds': { type: 'string' } } });
     if (!values['data-dir']) return usage();
+    const renewRetrySeconds = values['renew-retry-seconds'] ? Number(values['renew-retry-seconds']) : undefined;
+    if (renewRetrySeconds !== undefined && !(renewRetrySeconds > 0)) return usage();
     const heartbeatSeconds = values['heartbeat-seconds'] ? Number(values['heartbeat-seconds']) : undefined;
     if (heartbeatSeconds !== undefined && !(heartbeatSeconds > 0)) return usage();
     const metricsSeconds = values['metrics-seconds'] ? Number(values['metrics-seconds']) : undefined;
@@ -28,11 +39,30 @@ async function main(argv: string[]): Promise<number> {
       ...(heartbeatSeconds ? { heartbeatSeconds } : {}),
       ...(metricsSeconds ? { metricsSeconds } : {}),
       ...(values['nats-url'] ? { natsUrl: values['nats-url'] } : {}),
+      ...(renewRetrySeconds ? { credentialsRetryMs: renewRetrySeconds * 1000 } : {}),
     });
     const stop = () => void agent.stop();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     await agent.stopped;
+    return 0;
+  }
+  if (command === 'status') {
+    const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' } } });
+    const status = agentStatus(values['data-dir'] ?? DEFAULT_DATA_DIR);
+    process.stdout.write(`${JSON.stringify({ ...status, service: await serviceState() }, null, 2)}\n`);
+    return status.enrolled ? 0 : 3;
+  }
+  if (command === 'install-service') {
+    const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' }, 'unit-dir': { type: 'string' } } });
+    const file = await installService({ dataDir: values['data-dir'] ?? DEFAULT_DATA_DIR, ...(values['unit-dir'] ? { unitDir: values['unit-dir'] } : {}) });
+    process.stdout.write(`${JSON.stringify({ installed: file, logs: 'journalctl -u vigie-agent' })}\n`);
+    return 0;
+  }
+  if (command === 'uninstall') {
+    const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' }, 'keep-data': { type: 'boolean' } } });
+    const removed = await uninstallService({ dataDir: values['data-dir'] ?? DEFAULT_DATA_DIR, removeData: !values['keep-data'] });
+    process.stdout.write(`${JSON.stringify({ removed })}\n`);
     return 0;
   }
   return usage();

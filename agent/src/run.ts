@@ -1,7 +1,10 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, credsAuthenticator, type JetStreamClient, type NatsConnection } from 'nats';
 import { createLinuxCollector } from './collect/linux';
+import { isAuthRefusal, keepCredentials } from './credentials-keeper';
+import { startCommandDispatcher, type CommandDispatcher, type CommandReport } from './commands/dispatch';
 import { DiskQueue } from './outbox/disk-queue';
 import { readState, STATE_FILES } from './state';
 import { openSequence } from './telemetry/sequence';
@@ -17,6 +20,10 @@ export interface RunOptions {
   collectMetrics?: () => Promise<object>;
   /** Overrides the NATS URL received at enrollment. */
   natsUrl?: string;
+  /** How often the credentials' expiry is checked (renewal when a third of their life is left). Default 10 min. */
+  credentialsCheckMs?: number;
+  /** Pause between renewals forced by NATS refusing the credentials. Default 30 s. */
+  credentialsRetryMs?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -43,7 +50,7 @@ function linuxMetrics(): () => Promise<object> {
 
 export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
   const log = opts.log ?? defaultLog;
-  const { config, creds } = readState(opts.dataDir);
+  const { config } = readState(opts.dataDir);
   const periodMs = Math.max(0.1, opts.heartbeatSeconds ?? 60) * 1000;
   const hbSubject = `${config.subjects.telemetry}.hb`;
   const metricsSubject = `${config.subjects.telemetry}.metrics`;
@@ -60,6 +67,7 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
   let pumping: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let metricsTimer: NodeJS.Timeout | undefined;
+  let commands: CommandDispatcher | undefined;
   let closed = false;
   let halting = false;
 
@@ -84,6 +92,14 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
       pumping = undefined;
     });
     return pumping;
+  };
+
+  /** A command's report, numbered and queued like a heartbeat (the dispatcher acks the command after this). */
+  const queueResult = (report: CommandReport) => {
+    if (closed) throw new Error('the outbox is closed');
+    const seq = sequence.nextSeq();
+    outbox.append(`${config.subjects.telemetry}.result`, Buffer.from(JSON.stringify({ seq, ...report })), seq);
+    void pump();
   };
 
   const beat = () => {
@@ -122,12 +138,21 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
     }, jittered);
   };
 
+  const credentials = keepCredentials({
+    dataDir: opts.dataDir,
+    log,
+    ...(opts.credentialsCheckMs ? { checkEveryMs: opts.credentialsCheckMs } : {}),
+    ...(opts.credentialsRetryMs ? { retryAfterRefusalMs: opts.credentialsRetryMs } : {}),
+  });
   const connecting = (async () => {
     try {
       nc = await connect({
         servers: opts.natsUrl ?? config.natsUrl,
         name: `vigie-agent-${config.machineId}`,
-        authenticator: credsAuthenticator(creds),
+        // Read at every (re)connect: a renewal replaces the file.
+        authenticator: credsAuthenticator(() => fs.readFileSync(path.join(opts.dataDir, STATE_FILES.creds))),
+        // Refused credentials (revoked, expired) must not end the loop: a renewal may fix them.
+        ignoreAuthErrorAbort: true,
         inboxPrefix: config.subjects.inboxPrefix,
         waitOnFirstConnect: true,
         maxReconnectAttempts: -1,
@@ -138,6 +163,7 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
       return;
     }
     js = nc.jetstream();
+    commands = startCommandDispatcher({ nc, tenantId: config.tenantId, machineId: config.machineId, dataDir: opts.dataDir, queueResult, log });
     log('connected to NATS', { server: nc.getServer(), machineId: config.machineId });
     void pump();
     for await (const s of nc.status()) {
@@ -145,7 +171,10 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
         log('reconnected to NATS; replaying the outbox', { queued: outbox.length });
         void pump();
       } else if (s.type === 'disconnect') log('disconnected from NATS', { queued: outbox.length });
-      else if (s.type === 'error') log('NATS error', { data: String(s.data) });
+      else if (s.type === 'error') {
+        log('NATS error', { data: String(s.data) });
+        if (isAuthRefusal(s.data)) credentials.onAuthRefused();
+      }
     }
   })();
 
@@ -161,8 +190,10 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
     async stop() {
       if (stopping) return stopped;
       clearTimeout(timer);
+      credentials.stop();
       halting = true;
       clearTimeout(metricsTimer);
+      await commands?.stop();
       // One last chance to send what is queued, bounded.
       await Promise.race([pump(), new Promise((r) => setTimeout(r, 3000))]);
       stopping = true;

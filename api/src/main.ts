@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { loadConfig } from '@vigie/core';
+import { startRevocationReconciler } from './agents/credential-routes';
 import { createApp } from './app';
 import { createDeps } from './deps';
 
@@ -11,8 +12,10 @@ async function main(): Promise<void> {
   server.listen(config.PORT, config.HOST, () => {
     deps.log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
   });
+  const stopReconciler = startRevocationReconciler(deps);
   const stop = () => {
     deps.log.info('api stopping');
+    stopReconciler();
     server.close(() => {
       void deps.close().then(() => process.exit(0));
     });

@@ -6,6 +6,7 @@ export const TASK_QUEUES = {
   tickets: 'vigie-tickets',
   planning: 'vigie-planning',
   billing: 'vigie-billing',
+  rmm: 'vigie-rmm',
 } as const;
 
 export type Domain = keyof typeof TASK_QUEUES;

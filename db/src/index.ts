@@ -45,4 +45,8 @@ export * as invoiceDrafts from './repositories/invoice-drafts';
 export * as billingGeneration from './repositories/billing-generation';
 export * as accountingRepo from './repositories/accounting';
 export * as machinesRepo from './repositories/machines';
+export * as machineCommandsRepo from './repositories/machine-commands';
+export * as machineCredentialsRepo from './repositories/machine-credentials';
 export * as metricsRepo from './repositories/metrics';
+export * as alertsRepo from './repositories/alerts';
+export type { AlertRow, MachineFacts, OfflineTransition } from './repositories/alerts';

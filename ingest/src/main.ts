@@ -7,6 +7,9 @@ import { createDb, createStorage } from '@vigie/db';
 import { startInboundMailServer, type InboundMailServer } from './mail/server';
 import { startHeartbeatConsumer } from './telemetry/heartbeats';
 import { startMetricsConsumer } from './telemetry/metrics';
+import { createAlertEvaluator, temporalAlertSignal } from './alerts/evaluate';
+import { startOfflineSweep } from './alerts/offline-sweep';
+import { startResultConsumer } from './telemetry/results';
 
 const config = loadConfig(process.env);
 const log = pino({ level: config.LOG_LEVEL, base: { process: 'ingest' } });
@@ -47,9 +50,14 @@ async function main(): Promise<void> {
     ...(config.NATS_CREDS ? { authenticator: credsAuthenticator(fs.readFileSync(config.NATS_CREDS)) } : {}),
   });
   const heartbeats = await startHeartbeatConsumer({ nc, db, log: log.child({ component: 'telemetry' }) });
-  const metrics = await startMetricsConsumer({ nc, db, log: log.child({ component: 'metrics' }) });
+  // Alerts: metric rules are evaluated on each stored batch; offline rules by a sweep of last_seen_at.
+  const alertSignal = temporalAlertSignal(temporal);
+  const alerts = createAlertEvaluator({ db, signal: alertSignal, log: log.child({ component: 'alerts' }) });
+  const metrics = await startMetricsConsumer({ nc, db, log: log.child({ component: 'metrics' }), afterStore: (stored) => alerts.evaluateMetrics(stored) });
+  const offlineSweep = startOfflineSweep({ db, signal: alertSignal, log: log.child({ component: 'alerts' }) });
+  const results = await startResultConsumer({ nc, db, log: log.child({ component: 'command-results' }) });
   const stop = () => {
-    void Promise.all([heartbeats.stop(), metrics.stop()]).then(() => nc.drain());
+    void Promise.all([heartbeats.stop(), metrics.stop(), results.stop(), offlineSweep.stop()]).then(() => nc.drain());
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -57,7 +65,7 @@ async function main(): Promise<void> {
   await mail?.close();
   await connection.close().catch(() => {});
   await db.destroy();
-  log.info({ heartbeats: heartbeats.counts, metrics: metrics.counts }, 'ingest stopped');
+  log.info({ heartbeats: heartbeats.counts, metrics: metrics.counts, results: results.counts }, 'ingest stopped');
 }
 
 main().catch((err) => {

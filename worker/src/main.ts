@@ -3,7 +3,7 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import pino from 'pino';
 import { TASK_QUEUES, loadConfig, taskQueueOf, type Domain } from '@vigie/core';
 import { createDb, createStorage, type Db } from '@vigie/db';
-import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities, createBillingActivities } from '@vigie/activities';
+import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities, createBillingActivities, createRmmActivities } from '@vigie/activities';
 import { createPaymentProvider, ensurePaymentLink } from '@vigie/activities/payments';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { billingScheduleSweep, sweepInvoices, sweepOnboarding } from './sweeps';
@@ -30,6 +30,8 @@ function activitiesFor(domain: Domain, db: Db): object {
       return createPlanningActivities({ db });
     case 'billing':
       return createBillingActivities({ db, storage: createStorage(config), paymentLink: paymentLinks(db) });
+    case 'rmm':
+      return createRmmActivities({ db });
   }
 }
 

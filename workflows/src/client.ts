@@ -41,6 +41,8 @@ import { invoicePaidSignal, invoiceStateQuery, type InvoiceWorkflowState, type i
 import type { InvoicePreviewInput, invoicePreviewWorkflow } from './billing/invoice-preview.workflow';
 import { billingRunProgressQuery, type BillingRunInput, type BillingRunProgress, type billingRunWorkflow } from './billing/billing-run.workflow';
 export type { TicketChange } from './tickets/ticket.workflow';
+import { alertObservedSignal, type AlertObservation, type AlertWorkflowInput, type alertWorkflow } from './rmm/alert.workflow';
+export type { AlertObservation } from './rmm/alert.workflow';
 
 /** Typed starters used by api and ingest (outside the workflow sandbox). Starting twice is not an error. */
 
@@ -412,4 +414,38 @@ export async function previewInvoice(client: Client, input: InvoicePreviewInput)
     if (cause instanceof ApplicationFailure && cause.type === 'InvalidTemplate') throw new InvalidTemplateError(cause.message);
     throw err;
   }
+}
+
+export function alertWorkflowId(ids: { tenantId: string; machineId: string; ruleId: string }): string {
+  return workflowId('alert', ids.tenantId, `${ids.machineId}:${ids.ruleId}`);
+}
+
+/**
+ * Tells a machine + rule's alert workflow what was observed. A breach starts it if none runs
+ * (signal-with-start); a clear only goes to a running one (nothing runs: nothing is open to clear).
+ */
+export async function signalAlert(
+  client: Client,
+  ids: { tenantId: string; machineId: string; ruleId: string },
+  observation: AlertObservation,
+  opts: { clearGraceSeconds?: number } = {},
+): Promise<void> {
+  const id = alertWorkflowId(ids);
+  if (observation.state === 'clear') {
+    try {
+      await client.workflow.getHandle(id).signal(alertObservedSignal, observation);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    return;
+  }
+  const input: AlertWorkflowInput = { ...ids, ...(opts.clearGraceSeconds !== undefined ? { clearGraceSeconds: opts.clearGraceSeconds } : {}) };
+  await client.workflow.signalWithStart<typeof alertWorkflow, [AlertObservation]>('alertWorkflow', {
+    taskQueue: queueOf('rmm'),
+    workflowId: id,
+    args: [input],
+    signal: alertObservedSignal,
+    signalArgs: [observation],
+    typedSearchAttributes: [{ key: TENANT_ID_KEY, value: ids.tenantId }],
+  });
 }

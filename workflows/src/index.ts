@@ -32,3 +32,6 @@ export { invoicePaidSignal, invoiceStateQuery } from './billing/invoice.workflow
 export type { InvoiceWorkflowInput, InvoiceWorkflowState, InvoicePhase } from './billing/invoice.workflow';
 export { billingRunProgressQuery } from './billing/billing-run.workflow';
 export type { BillingRunInput, BillingRunProgress } from './billing/billing-run.workflow';
+export * as rmmWorkflows from './rmm';
+export { alertObservedSignal, alertStateQuery } from './rmm/alert.workflow';
+export type { AlertObservation, AlertWorkflowInput, AlertWorkflowState, AlertPhase, AlertOutcome } from './rmm/alert.workflow';

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
+  AGENT_JWT_TTL_MS,
   agentSubjects,
   AppError,
   createEnrollmentTokenBodySchema,
@@ -7,22 +8,20 @@ import {
   enrollmentTokenSchema,
   enrollRequestSchema,
   enrollResponseSchema,
+  fleetMachineSchema,
   idParamsSchema,
+  machineListQuerySchema,
   machineMetricsQuerySchema,
   machineMetricsSchema,
-  machineSchema,
   pageSchema,
   STAFF_ROLES,
 } from '@vigie/core';
 import { auditRepo, machinesRepo, metricsRepo, withTenant } from '@vigie/db';
-import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { publicRoute, route, type AnyRoute } from '../http/route';
 import { loadAgentSigner, requireSigner } from './credentials';
 
 const TOKEN_ROLES = ['admin', 'manager'] as const;
-/** Agents' NATS credentials are short-lived; the agent renews them (machine token) before expiry. */
-const AGENT_JWT_TTL_MS = 24 * 3600 * 1000;
 
 const sha256 = (secret: string) => createHash('sha256').update(secret).digest('hex');
 /** `vgt_` / `vgm_` prefixes make a leaked secret recognisable (secret scanners, logs). */
@@ -145,11 +144,11 @@ export function agentRoutes(deps: AppDeps): AnyRoute[] {
       method: 'get',
       path: '/machines',
       tag: 'rmm',
-      summary: 'Managed machines (the fleet)',
+      summary: 'Managed machines (the fleet): by client, site, online state, OS or hostname; sort hostname (default), osName, createdAt',
       auth: STAFF_ROLES,
-      query: z.strictObject({ clientId: z.uuid().optional() }),
-      response: pageSchema(machineSchema),
-      handler: ({ tx, query }) => tx(async (t) => ({ items: await machinesRepo.listMachines(t, { clientId: query.clientId }), nextCursor: null })),
+      query: machineListQuerySchema,
+      response: pageSchema(fleetMachineSchema),
+      handler: ({ tx, query }) => tx((t) => machinesRepo.listFleetMachines(t, query)),
     }),
     route({
       method: 'get',
@@ -158,10 +157,10 @@ export function agentRoutes(deps: AppDeps): AnyRoute[] {
       summary: 'One managed machine',
       auth: STAFF_ROLES,
       params: idParamsSchema,
-      response: machineSchema,
+      response: fleetMachineSchema,
       handler: ({ tx, params }) =>
         tx(async (t) => {
-          const machine = await machinesRepo.findMachine(t, params.id);
+          const machine = await machinesRepo.findFleetMachine(t, params.id);
           if (!machine) throw AppError.notFound('machine');
           return machine;
         }),
@@ -178,7 +177,8 @@ export function agentRoutes(deps: AppDeps): AnyRoute[] {
       handler: ({ tx, params, query }) =>
         tx(async (t) => {
           if (!(await machinesRepo.findMachine(t, params.id))) throw AppError.notFound('machine');
-          return { range: query.range, ...(await metricsRepo.readMetrics(t, params.id, query.range)) };
+          const now = new Date();
+          return { range: query.range, ...(await metricsRepo.readMetrics(t, params.id, query.range, now)), ...(await metricsRepo.readResourceSeries(t, params.id, query.range, now)) };
         }),
     }),
   ];

@@ -446,3 +446,61 @@ crossTenantFixtures.push(
 export const crossTenantListQueries: Record<string, string> = {
   '/interventions': 'from=2030-06-01T00:00:00Z&to=2030-06-30T00:00:00Z',
 };
+
+async function enrollMachine(api: TestApi, owner: Session): Promise<string> {
+  const { token } = await createEnrollmentToken(api, owner);
+  const nkeyPublic = nkeys.createUser().getPublicKey();
+  const res = await api.call('POST', '/api/v1/agents/enroll', { body: { token, hostname: 'victim-pc', os: { name: 'Debian' }, agentVersion: '0.1.0', nkeyPublic } });
+  if (res.status !== 201) throw new Error(`fixture machine: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.machineId;
+}
+
+crossTenantFixtures.push(
+  { path: '/machines/:id/commands', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }), validBody: { post: { name: 'ping' } } },
+  {
+    path: '/commands/:id',
+    async create(api, owner) {
+      const machineId = await enrollMachine(api, owner);
+      const res = await api.call('POST', `/api/v1/machines/${machineId}/commands`, { token: owner.token, body: { name: 'ping' } });
+      if (res.status !== 201) throw new Error(`fixture command: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.id };
+    },
+  },
+);
+
+// RMM alerting: tenant A's alert rule, an alert of it on A's machine, and A's machine tags.
+async function enrollVictimMachine(api: TestApi, owner: Session): Promise<string> {
+  const { token } = await createEnrollmentToken(api, owner);
+  const nkeyPublic = nkeys.createUser().getPublicKey();
+  const res = await api.call('POST', '/api/v1/agents/enroll', { body: { token, hostname: 'victim-srv', os: { name: 'Debian' }, agentVersion: '0.1.0', nkeyPublic } });
+  if (res.status !== 201) throw new Error(`fixture machine: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.machineId;
+}
+
+async function createAlertRule(api: TestApi, owner: Session): Promise<string> {
+  const res = await api.call('POST', '/api/v1/alert-rules', { token: owner.token, body: { name: 'Victim CPU', kind: 'metric_threshold', condition: { metric: 'cpu', threshold: 90 } } });
+  if (res.status !== 201) throw new Error(`fixture alert rule: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+crossTenantFixtures.push(
+  { path: '/alert-rules/:id', create: async (api, owner) => ({ id: await createAlertRule(api, owner) }), validBody: { patch: { name: 'Hijacked' } } },
+  {
+    path: '/alerts/:id',
+    async create(api, owner) {
+      const [machineId, ruleId] = [await enrollVictimMachine(api, owner), await createAlertRule(api, owner)];
+      const id = randomUUID();
+      const tenantId = owner.user.tenantId;
+      const at = new Date().toISOString();
+      await withTenant(api.deps.db, tenantId, (tx) => tx('alerts').insert({ tenant_id: tenantId, id, rule_id: ruleId, machine_id: machineId, opened_at: at, last_observed_at: at }));
+      return { id };
+    },
+  },
+  { path: '/machines/:id/tags', create: async (api, owner) => ({ id: await enrollVictimMachine(api, owner) }), validBody: { put: { tags: ['hijacked'] } } },
+);
+
+// Agent credentials: disabling or enabling tenant A's machine.
+crossTenantFixtures.push(
+  { path: '/machines/:id/disable', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }) },
+  { path: '/machines/:id/enable', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }) },
+);

@@ -43,6 +43,8 @@ export const enrollmentTokenSchema = z
     createdBy: z.uuid().nullable(),
     createdAt: isoDate,
     status: z.enum(['active', 'expired', 'revoked']),
+    clientName: z.string().optional().meta({ description: 'in lists' }),
+    siteName: z.string().nullable().optional().meta({ description: 'in lists' }),
   })
   .meta({ id: 'EnrollmentToken' });
 export type EnrollmentToken = z.infer<typeof enrollmentTokenSchema>;
@@ -162,11 +164,28 @@ export const metricPointSchema = z
   .meta({ id: 'MetricPoint' });
 export type MetricPoint = z.infer<typeof metricPointSchema>;
 
+/** Disk use of one mount point over the range (hourly: the hour's average and maximum). */
+export const diskSeriesSchema = z
+  .object({
+    mountPoint: z.string(),
+    points: z.array(z.object({ at: isoDate, usedPercent: z.number(), maxUsedPercent: z.number() })),
+  })
+  .meta({ id: 'DiskSeries' });
+export type DiskSeries = z.infer<typeof diskSeriesSchema>;
+
+/** Network throughput, every interface summed (hourly: the hour's average and maximum). */
+export const networkPointSchema = z
+  .object({ at: isoDate, rxBytesPerSec: z.number(), txBytesPerSec: z.number(), rxMaxBytesPerSec: z.number(), txMaxBytesPerSec: z.number() })
+  .meta({ id: 'NetworkPoint' });
+export type NetworkPoint = z.infer<typeof networkPointSchema>;
+
 export const machineMetricsSchema = z
   .object({
     range: z.enum(METRICS_RANGES),
     resolution: z.enum(['raw', 'hour']).meta({ description: 'raw samples for 1h/24h, hourly roll-ups for 7d/30d' }),
     points: z.array(metricPointSchema),
+    disks: z.array(diskSeriesSchema),
+    network: z.array(networkPointSchema),
   })
   .meta({ id: 'MachineMetrics' });
 export type MachineMetrics = z.infer<typeof machineMetricsSchema>;

@@ -1,4 +1,7 @@
-import type { EnrollmentToken, Machine, TelemetryKind } from '@vigie/core';
+import type { Knex } from 'knex';
+import type { EnrollmentToken, FleetMachine, Machine, MACHINE_SORTS, MachineListQuery, Page, TelemetryKind } from '@vigie/core';
+import { paginate } from '../pagination';
+import { likePattern } from '../query-helpers';
 import type { Db } from '../connection';
 import type { TenantTx } from '../tenancy';
 
@@ -45,7 +48,13 @@ export async function insertEnrollmentToken(
 }
 
 export async function listEnrollmentTokens(tx: TenantTx): Promise<EnrollmentToken[]> {
-  return ((await tx('enrollment_tokens').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]).limit(500)) as TokenRow[]).map(toToken);
+  const rows = (await tx('enrollment_tokens as e')
+    .join('clients as c', (j) => j.on('c.tenant_id', 'e.tenant_id').andOn('c.id', 'e.client_id'))
+    .leftJoin('client_sites as s', (j) => j.on('s.tenant_id', 'e.tenant_id').andOn('s.id', 'e.site_id'))
+    .select('e.*', 'c.name as client_name', 's.name as site_name')
+    .orderBy([{ column: 'e.created_at', order: 'desc' }, { column: 'e.id' }])
+    .limit(500)) as (TokenRow & { client_name: string; site_name: string | null })[];
+  return rows.map((r) => ({ ...toToken(r), clientName: r.client_name, siteName: r.site_name }));
 }
 
 export async function findEnrollmentToken(tx: TenantTx, id: string): Promise<EnrollmentToken | undefined> {
@@ -146,6 +155,99 @@ export async function listMachines(tx: TenantTx, filter: { clientId?: string | u
   const q = tx('machines').orderBy([{ column: 'hostname' }, { column: 'id' }]).limit(1000);
   if (filter.clientId) void q.where({ client_id: filter.clientId });
   return ((await q) as MachineRow[]).map((r) => toMachine(r));
+}
+
+interface FleetMachineRow extends MachineRow {
+  client_name: string;
+  site_name: string | null;
+  metrics_at: Date | null;
+  cpu_percent: number | null;
+  mem_used_bytes: string | number | null;
+  mem_total_bytes: string | number | null;
+}
+
+const toFleetMachine = (r: FleetMachineRow, now = Date.now()): FleetMachine => ({
+  ...toMachine(r, now),
+  clientName: r.client_name,
+  siteName: r.site_name,
+  latestMetrics: r.metrics_at
+    ? {
+        at: r.metrics_at.toISOString(),
+        cpuPercent: Math.round(Number(r.cpu_percent) * 10) / 10,
+        memUsedBytes: r.mem_used_bytes === null ? null : Number(r.mem_used_bytes),
+        memTotalBytes: r.mem_total_bytes === null ? null : Number(r.mem_total_bytes),
+      }
+    : null,
+});
+
+/** Machines with their client's and site's names and their latest sample of the last 24 hours. */
+function selectFleetMachines(tx: TenantTx): Knex.QueryBuilder {
+  return tx('machines as m')
+    .join('clients as c', (j) => j.on('c.tenant_id', 'm.tenant_id').andOn('c.id', 'm.client_id'))
+    .leftJoin('client_sites as s', (j) => j.on('s.tenant_id', 'm.tenant_id').andOn('s.id', 'm.site_id'))
+    .joinRaw(
+      `left join lateral (
+         select mm.collected_at as metrics_at, mm.cpu_percent, mm.mem_used_bytes, mm.mem_total_bytes from machine_metrics mm
+         where mm.tenant_id = m.tenant_id and mm.machine_id = m.id and mm.collected_at > now() - interval '1 day'
+         order by mm.collected_at desc limit 1
+       ) lm on true`,
+    )
+    .select('m.*', 'c.name as client_name', 's.name as site_name', 'lm.metrics_at', 'lm.cpu_percent', 'lm.mem_used_bytes', 'lm.mem_total_bytes');
+}
+
+const OFFLINE_AFTER = `${OFFLINE_AFTER_MS} milliseconds`;
+
+/** The fleet: filters (client, site, online state, OS, hostname), keyset pages sorted by hostname by default. */
+export async function listFleetMachines(tx: TenantTx, query: MachineListQuery): Promise<Page<FleetMachine>> {
+  const q = selectFleetMachines(tx);
+  if (query.clientId) void q.where('m.client_id', query.clientId);
+  if (query.siteId) void q.where('m.site_id', query.siteId);
+  if (query.status === 'online') void q.whereNull('m.disabled_at').whereRaw('m.last_seen_at > now() - ?::interval', [OFFLINE_AFTER]);
+  if (query.status === 'offline')
+    void q.where((w) => w.whereNotNull('m.disabled_at').orWhereNull('m.last_seen_at').orWhereRaw('m.last_seen_at <= now() - ?::interval', [OFFLINE_AFTER]));
+  if (query.os) void q.whereILike('m.os_name', likePattern(query.os));
+  if (query.q) void q.whereILike('m.hostname', likePattern(query.q));
+  const now = Date.now();
+  return paginate<FleetMachineRow, FleetMachine>(
+    q,
+    {
+      sortable: { hostname: 'm.hostname', osName: 'm.os_name', createdAt: 'm.created_at' } satisfies Record<(typeof MACHINE_SORTS)[number], string>,
+      defaultSort: 'hostname',
+      idColumn: 'm.id',
+      limit: query.limit,
+      cursor: query.cursor,
+      sort: query.sort,
+    },
+    (row) => toFleetMachine(row, now),
+  );
+}
+
+export async function findFleetMachine(tx: TenantTx, id: string): Promise<FleetMachine | undefined> {
+  const row = (await selectFleetMachines(tx).where('m.id', id).first()) as FleetMachineRow | undefined;
+  return row ? toFleetMachine(row) : undefined;
+}
+
+/**
+ * The machines that may have changed since `since` (database time, now when absent): seen, enrolled, disabled
+ * or gone offline (their last contact crossed the offline delay) in between; `at` is the database time of this read,
+ * the next `since`. The window starts `marginMs` earlier, since a writer's now() is its transaction's start,
+ * before its commit: windows overlap, so callers drop what they already sent.
+ */
+export async function listMachineChanges(tx: TenantTx, since: Date | null, marginMs = 10_000): Promise<{ at: Date; machines: FleetMachine[] }> {
+  const { rows } = await tx.raw('select now() as at');
+  const at = (rows[0] as { at: Date }).at;
+  const from = new Date((since ?? at).getTime() - marginMs);
+  const rowsChanged = (await selectFleetMachines(tx)
+    .where((w) =>
+      w
+        .where('m.last_seen_at', '>', from)
+        .orWhere('m.created_at', '>', from)
+        .orWhere('m.disabled_at', '>', from)
+        .orWhere((x) => x.where('m.last_seen_at', '>', new Date(from.getTime() - OFFLINE_AFTER_MS)).where('m.last_seen_at', '<=', new Date(at.getTime() - OFFLINE_AFTER_MS))),
+    )
+    .orderBy('m.id')
+    .limit(10_000)) as FleetMachineRow[];
+  return { at, machines: rowsChanged.map((r) => toFleetMachine(r, at.getTime())) };
 }
 
 export async function findMachine(tx: TenantTx, id: string): Promise<Machine | undefined> {

@@ -108,6 +108,8 @@ export async function startMetricsConsumer(opts: {
   /** At least (and by default) 1000 ms. */
   batchWaitMs?: number;
   retentionDays?: number;
+  /** Called with the messages stored now (not redeliveries), after the ack; alert evaluation hooks in here. */
+  afterStore?: (stored: MetricsMessage[]) => Promise<unknown>;
 }): Promise<MetricsConsumer> {
   const name = opts.consumer ?? METRICS_CONSUMER;
   const batchSize = opts.batchSize ?? 500;
@@ -161,6 +163,10 @@ export async function startMetricsConsumer(opts: {
     stats.batches += 1;
     stats.lastBatchSize = batch.length;
     stats.lastBatchMs = performance.now() - t0;
+    if (opts.afterStore) {
+      const stored = batch.filter((_, i) => outcomes[i] === 'stored').map((m) => ({ subject: m.subject, data: m.data, msgId: m.headers?.get('Nats-Msg-Id') || undefined }));
+      if (stored.length) await opts.afterStore(stored).catch((err: unknown) => opts.log.error({ err }, 'after-store hook failed'));
+    }
   };
 
   const done = (async () => {

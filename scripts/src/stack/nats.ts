@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createAccount, createOperator, createUser, encodeAccount, encodeOperator, encodeUser, fmtCreds, fromSeed } from '@nats-io/jwt';
+import { vigieAccountClaims } from '@vigie/core';
 import { NATS_BIN } from './paths';
 import { startService, waitForPort, type Service } from './process';
 
@@ -65,24 +66,8 @@ export async function ensureNatsAuth(dir: string): Promise<NatsAuth> {
   const operatorJwt = await encodeOperator('vigie-operator', operator, { system_account: sys.getPublicKey() });
   // The system account needs explicit unlimited limits, or the server refuses its connections.
   const systemAccountJwt = await encodeAccount('SYS', sys, { limits: { ...unlimited } }, { signer: operator });
-  const accountJwt = await encodeAccount(
-    'VIGIE',
-    vigie,
-    {
-      signing_keys: [signing.getPublicKey()],
-      limits: {
-        ...unlimited,
-        disk_storage: -1,
-        mem_storage: -1,
-        streams: -1,
-        consumer: -1,
-        max_ack_pending: -1,
-        mem_max_stream_bytes: -1,
-        disk_max_stream_bytes: -1,
-      },
-    },
-    { signer: operator },
-  );
+  // Revocations are not here: the API publishes them (with these same claims) once it is up.
+  const accountJwt = await encodeAccount('VIGIE', vigie, vigieAccountClaims(signing.getPublicKey()), { signer: operator });
   const serviceJwt = await encodeUser('vigie-services', service, vigie, {}, { signer: signing });
   const credsFile = path.join(dir, 'service.creds');
   fs.writeFileSync(credsFile, fmtCreds(serviceJwt, service), { mode: 0o600 });

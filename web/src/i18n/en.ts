@@ -3,6 +3,7 @@ import ticketsEn from './tickets.en';
 import supportSettingsEn from './support-settings.en';
 import billingEn from './billing.en';
 import planningEn from './planning.en';
+import fleetEn from './fleet.en';
 
 /** English: same keys as fr.ts (checked by the type). */
 const en: MessageSchema = {
@@ -42,7 +43,9 @@ const en: MessageSchema = {
     billingRuns: 'Billing runs',
     billingExports: 'Accounting exports',
     billingProfitability: 'Profitability',
-    assets: 'Assets',
+    assets: 'Fleet',
+    fleetMachines: 'Machines',
+    fleetEnrollment: 'Enrollment tokens',
     playbooks: 'Playbooks',
     settingsSection: 'Settings',
     settings: 'Company and branding',
@@ -757,6 +760,7 @@ const en: MessageSchema = {
   supportSettings: supportSettingsEn,
   billing: billingEn,
   planning: planningEn,
+  fleet: fleetEn,
   reminders: {
     mine: 'My reminders',
     create: 'New reminder',

@@ -6,6 +6,7 @@ import ticketsFr from './tickets.fr';
 import supportSettingsFr from './support-settings.fr';
 import billingFr from './billing.fr';
 import planningFr from './planning.fr';
+import fleetFr from './fleet.fr';
 
 const fr = {
   app: { name: 'Vigie', skipToContent: 'Aller au contenu' },
@@ -45,6 +46,8 @@ const fr = {
     billingExports: 'Exports comptables',
     billingProfitability: 'Rentabilité',
     assets: 'Parc',
+    fleetMachines: 'Machines',
+    fleetEnrollment: 'Jetons d’enrôlement',
     playbooks: 'Playbooks',
     settingsSection: 'Paramètres',
     settings: 'Société et marque',
@@ -759,6 +762,7 @@ const fr = {
   supportSettings: supportSettingsFr,
   billing: billingFr,
   planning: planningFr,
+  fleet: fleetFr,
   reminders: {
     mine: 'Mes rappels',
     create: 'Nouveau rappel',

@@ -87,7 +87,17 @@ export const STAFF_NAV: readonly NavEntry[] = [
       { key: 'billingExports', testKey: 'billing-exports', icon: 'file_download', path: '/billing/exports' },
     ],
   },
-  { key: 'assets', icon: 'devices', path: '/assets', roles: STAFF_ROLES },
+  {
+    key: 'assets',
+    icon: 'devices',
+    path: '/fleet',
+    section: '/fleet',
+    roles: STAFF_ROLES,
+    children: [
+      { key: 'fleetMachines', testKey: 'fleet-machines', icon: 'computer', path: '/fleet' },
+      { key: 'fleetEnrollment', testKey: 'fleet-enrollment', icon: 'key', path: '/fleet/enrollment', roles: FINANCE },
+    ],
+  },
   { key: 'playbooks', icon: 'terminal', path: '/playbooks', roles: STAFF_ROLES },
   { key: 'settings', icon: 'tune', path: '/settings', roles: ADMIN, admin: true },
   // Every staff role reads the SLA policies and business hours (they explain the SLA clocks); admins change them.

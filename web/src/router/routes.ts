@@ -8,7 +8,7 @@ const AuthLayout = () => import('@/layouts/AuthLayout.vue');
 const PlaceholderPage = () => import('@/pages/PlaceholderPage.vue');
 
 /** Modules still to come: each has its route and roles now, and an empty state saying what will be there. */
-const FUTURE_MODULES: NavKey[] = ['assets', 'playbooks'];
+const FUTURE_MODULES: NavKey[] = ['playbooks'];
 
 const modulePage = ({ key, icon, roles }: NavEntry): RouteRecordRaw => ({
   path: key,
@@ -100,6 +100,22 @@ const billingRoutes: RouteRecordRaw = {
   ],
 };
 
+/** Parc (fleet): the machines, one machine (live state, metrics), the enrollment tokens (admins, managers). */
+const fleetRoutes: RouteRecordRaw = {
+  path: 'fleet',
+  meta: { roles: rolesOf('assets') },
+  children: [
+    { path: '', name: 'fleet', component: () => import('@/pages/FleetPage.vue'), meta: { titleKey: 'nav.assets' } },
+    {
+      path: 'enrollment',
+      name: 'fleet-enrollment',
+      component: () => import('@/pages/EnrollmentTokensPage.vue'),
+      meta: { roles: rolesOf('assets', 'fleetEnrollment'), titleKey: 'nav.fleetEnrollment' },
+    },
+    { path: ':id', name: 'fleet-machine', component: () => import('@/pages/MachinePage.vue'), props: true, meta: { titleKey: 'nav.assets' } },
+  ],
+};
+
 /** The portal pages built so far; the others still say what will be there. */
 const PORTAL_PAGES: Partial<Record<PortalEntry['key'], () => Promise<unknown>>> = {
   tickets: () => import('@/pages/PortalTicketsPage.vue'),
@@ -133,6 +149,9 @@ export const routes: RouteRecordRaw[] = [
       contractRoutes,
       ticketRoutes,
       billingRoutes,
+      fleetRoutes,
+      // The former address of the fleet.
+      { path: 'assets', redirect: { name: 'fleet' } },
       { path: 'planning', name: 'planning', component: () => import('@/pages/PlanningPage.vue'), meta: { roles: rolesOf('planning'), titleKey: 'nav.planning' } },
       ...STAFF_NAV.filter((entry) => FUTURE_MODULES.includes(entry.key)).map(modulePage),
       { path: 'settings', name: 'settings', component: () => import('@/pages/SettingsPage.vue'), meta: { roles: rolesOf('settings'), titleKey: 'nav.settings' } },

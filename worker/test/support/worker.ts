@@ -1,6 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig, taskQueueOf, type Domain } from '@vigie/core';
-import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities, createBillingActivities, stopPdfRenderer } from '@vigie/activities';
+import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities, createBillingActivities, createRmmActivities, stopPdfRenderer } from '@vigie/activities';
 import { createDb, createStorage, type Db } from '@vigie/db';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { installQuietRuntime } from '../../../workflows/test/support/runtime';
@@ -19,6 +19,8 @@ function activitiesFor(domain: Domain, db: Db): object {
       return createPlanningActivities({ db });
     case 'billing':
       return createBillingActivities({ db, storage: createStorage(loadConfig(process.env)) });
+    case 'rmm':
+      return createRmmActivities({ db });
   }
 }
 
