@@ -38,6 +38,7 @@ export const fleetMachineSchema = machineSchema
     clientName: z.string(),
     siteName: z.string().nullable(),
     latestMetrics: latestMetricsSchema.nullable(),
+    tags: z.array(z.string()).meta({ description: 'what tag-scoped alert rules match (PUT /machines/:id/tags)' }),
   })
   .meta({ id: 'FleetMachine' });
 export type FleetMachine = z.infer<typeof fleetMachineSchema>;

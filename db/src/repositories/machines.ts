@@ -164,6 +164,7 @@ interface FleetMachineRow extends MachineRow {
   cpu_percent: number | null;
   mem_used_bytes: string | number | null;
   mem_total_bytes: string | number | null;
+  tags: string[] | null;
 }
 
 const toFleetMachine = (r: FleetMachineRow, now = Date.now()): FleetMachine => ({
@@ -178,6 +179,7 @@ const toFleetMachine = (r: FleetMachineRow, now = Date.now()): FleetMachine => (
         memTotalBytes: r.mem_total_bytes === null ? null : Number(r.mem_total_bytes),
       }
     : null,
+  tags: r.tags ?? [],
 });
 
 /** Machines with their client's and site's names and their latest sample of the last 24 hours. */

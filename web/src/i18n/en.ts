@@ -4,6 +4,7 @@ import supportSettingsEn from './support-settings.en';
 import billingEn from './billing.en';
 import planningEn from './planning.en';
 import fleetEn from './fleet.en';
+import rmmEn from './rmm.en';
 
 /** English: same keys as fr.ts (checked by the type). */
 const en: MessageSchema = {
@@ -45,6 +46,8 @@ const en: MessageSchema = {
     billingProfitability: 'Profitability',
     assets: 'Fleet',
     fleetMachines: 'Machines',
+    fleetAlerts: 'Alerts',
+    fleetAlertRules: 'Alert rules',
     fleetEnrollment: 'Enrollment tokens',
     playbooks: 'Playbooks',
     settingsSection: 'Settings',
@@ -761,6 +764,7 @@ const en: MessageSchema = {
   billing: billingEn,
   planning: planningEn,
   fleet: fleetEn,
+  rmm: rmmEn,
   reminders: {
     mine: 'My reminders',
     create: 'New reminder',

@@ -7,6 +7,7 @@ import supportSettingsFr from './support-settings.fr';
 import billingFr from './billing.fr';
 import planningFr from './planning.fr';
 import fleetFr from './fleet.fr';
+import rmmFr from './rmm.fr';
 
 const fr = {
   app: { name: 'Vigie', skipToContent: 'Aller au contenu' },
@@ -47,6 +48,8 @@ const fr = {
     billingProfitability: 'Rentabilité',
     assets: 'Parc',
     fleetMachines: 'Machines',
+    fleetAlerts: 'Alertes',
+    fleetAlertRules: 'Règles d’alerte',
     fleetEnrollment: 'Jetons d’enrôlement',
     playbooks: 'Playbooks',
     settingsSection: 'Paramètres',
@@ -763,6 +766,7 @@ const fr = {
   billing: billingFr,
   planning: planningFr,
   fleet: fleetFr,
+  rmm: rmmFr,
   reminders: {
     mine: 'Mes rappels',
     create: 'Nouveau rappel',

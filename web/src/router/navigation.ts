@@ -95,6 +95,8 @@ export const STAFF_NAV: readonly NavEntry[] = [
     roles: STAFF_ROLES,
     children: [
       { key: 'fleetMachines', testKey: 'fleet-machines', icon: 'computer', path: '/fleet' },
+      { key: 'fleetAlerts', testKey: 'fleet-alerts', icon: 'notifications_active', path: '/fleet/alerts' },
+      { key: 'fleetAlertRules', testKey: 'fleet-alert-rules', icon: 'rule', path: '/fleet/alert-rules' },
       { key: 'fleetEnrollment', testKey: 'fleet-enrollment', icon: 'key', path: '/fleet/enrollment', roles: FINANCE },
     ],
   },

@@ -100,7 +100,10 @@ const billingRoutes: RouteRecordRaw = {
   ],
 };
 
-/** Parc (fleet): the machines, one machine (live state, metrics), the enrollment tokens (admins, managers). */
+/**
+ * Parc (fleet): the machines, one machine (live state, metrics, commands, alerts), the alerts and their rules,
+ * the enrollment tokens (admins, managers).
+ */
 const fleetRoutes: RouteRecordRaw = {
   path: 'fleet',
   meta: { roles: rolesOf('assets') },
@@ -112,6 +115,8 @@ const fleetRoutes: RouteRecordRaw = {
       component: () => import('@/pages/EnrollmentTokensPage.vue'),
       meta: { roles: rolesOf('assets', 'fleetEnrollment'), titleKey: 'nav.fleetEnrollment' },
     },
+    { path: 'alerts', name: 'fleet-alerts', component: () => import('@/pages/AlertsPage.vue'), meta: { titleKey: 'nav.fleetAlerts' } },
+    { path: 'alert-rules', name: 'fleet-alert-rules', component: () => import('@/pages/AlertRulesPage.vue'), meta: { titleKey: 'nav.fleetAlertRules' } },
     { path: ':id', name: 'fleet-machine', component: () => import('@/pages/MachinePage.vue'), props: true, meta: { titleKey: 'nav.assets' } },
   ],
 };
