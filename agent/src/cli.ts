@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { enroll, EnrollError } from './enroll';
 import { runAgent } from './run';
+import { nameList } from './telemetry/machine-state';
 import { installService, serviceState, uninstallService } from './service';
 import { agentStatus } from './status';
 
@@ -11,6 +12,7 @@ const DEFAULT_DATA_DIR = '/var/lib/vigie-agent';
 const USAGE = `usage:
   vigie-agent enroll --url <server> --token <enrollment token> --data-dir <dir> [--force]
   vigie-agent run --data-dir <dir> [--heartbeat-seconds <n>] [--metrics-seconds <n>] [--nats-url <url>] [--renew-retry-seconds <n>]
+                  [--watch-services nginx,postgresql] [--watch-processes name,...] [--state-seconds <n>] [--events-seconds <n>]
   vigie-agent status [--data-dir <dir>]
   vigie-agent install-service [--data-dir <dir>] [--unit-dir <dir>]   (systemd; as root)
   vigie-agent uninstall [--data-dir <dir>] [--keep-data]   (as root)
@@ -26,7 +28,20 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'run') {
-    const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' }, 'heartbeat-seconds': { type: 'string' }, 'metrics-seconds': { type: 'string' }, 'nats-url': { type: 'string' }, 'renew-retry-seconds': { type: 'string' } } });
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        'data-dir': { type: 'string' },
+        'heartbeat-seconds': { type: 'string' },
+        'metrics-seconds': { type: 'string' },
+        'nats-url': { type: 'string' },
+        'renew-retry-seconds': { type: 'string' },
+        'watch-services': { type: 'string' },
+        'watch-processes': { type: 'string' },
+        'state-seconds': { type: 'string' },
+        'events-seconds': { type: 'string' },
+      },
+    });
     if (!values['data-dir']) return usage();
     const renewRetrySeconds = values['renew-retry-seconds'] ? Number(values['renew-retry-seconds']) : undefined;
     if (renewRetrySeconds !== undefined && !(renewRetrySeconds > 0)) return usage();
@@ -34,8 +49,16 @@ async function main(argv: string[]): Promise<number> {
     if (heartbeatSeconds !== undefined && !(heartbeatSeconds > 0)) return usage();
     const metricsSeconds = values['metrics-seconds'] ? Number(values['metrics-seconds']) : undefined;
     if (metricsSeconds !== undefined && !(metricsSeconds > 0)) return usage();
+    const stateSeconds = values['state-seconds'] ? Number(values['state-seconds']) : undefined;
+    if (stateSeconds !== undefined && !(stateSeconds > 0)) return usage();
+    const eventsSeconds = values['events-seconds'] ? Number(values['events-seconds']) : undefined;
+    if (eventsSeconds !== undefined && !(eventsSeconds > 0)) return usage();
     const agent = await runAgent({
       dataDir: values['data-dir'],
+      watchServices: nameList(values['watch-services']),
+      watchProcesses: nameList(values['watch-processes']),
+      ...(stateSeconds ? { stateSeconds } : {}),
+      ...(eventsSeconds ? { eventsSeconds } : {}),
       ...(heartbeatSeconds ? { heartbeatSeconds } : {}),
       ...(metricsSeconds ? { metricsSeconds } : {}),
       ...(values['nats-url'] ? { natsUrl: values['nats-url'] } : {}),

@@ -7,6 +7,7 @@ import { isAuthRefusal, keepCredentials } from './credentials-keeper';
 import { startCommandDispatcher, type CommandDispatcher, type CommandReport } from './commands/dispatch';
 import { DiskQueue } from './outbox/disk-queue';
 import { readState, STATE_FILES } from './state';
+import { chunkEvents, createStateCollector, journalEventSource, toReportedEvent, type EventSource, type StateSnapshot } from './telemetry/machine-state';
 import { openSequence } from './telemetry/sequence';
 import { AGENT_VERSION } from './version';
 
@@ -18,6 +19,17 @@ export interface RunOptions {
   metricsSeconds?: number;
   /** Where metrics come from; default the Linux collector on Linux, none elsewhere (yet). */
   collectMetrics?: () => Promise<object>;
+  /** Services (systemd units) and processes whose state is reported; default none (the policy names them). */
+  watchServices?: readonly string[];
+  watchProcesses?: readonly string[];
+  /** State snapshot period (watched services, processes, security products; the first one after one period too). Default 300. */
+  stateSeconds?: number;
+  /** How often new critical system events are read. Default 60. */
+  eventsSeconds?: number;
+  /** Where the state snapshot comes from; default systemd + /proc on Linux, none elsewhere (yet). */
+  collectState?: () => Promise<StateSnapshot>;
+  /** Where system events come from; default journald on Linux, none elsewhere (yet). */
+  readEvents?: EventSource;
   /** Overrides the NATS URL received at enrollment. */
   natsUrl?: string;
   /** How often the credentials' expiry is checked (renewal when a third of their life is left). Default 10 min. */
@@ -48,6 +60,16 @@ function linuxMetrics(): () => Promise<object> {
   return () => collector.collect();
 }
 
+/** Where the journal cursor of the last events sent is kept (next to the agent's other state). */
+const EVENTS_CURSOR_FILE = 'events.cursor';
+
+function defaultStateSources(opts: RunOptions, log: NonNullable<RunOptions['log']>): { collectState?: () => Promise<StateSnapshot>; readEvents?: EventSource } {
+  const linux = process.platform === 'linux';
+  const collectState = opts.collectState ?? (linux ? createStateCollector({ watch: { services: opts.watchServices ?? [], processes: opts.watchProcesses ?? [] }, log }) : undefined);
+  const readEvents = opts.readEvents ?? (linux ? journalEventSource({ cursorFile: path.join(opts.dataDir, EVENTS_CURSOR_FILE), log }) : undefined);
+  return { ...(collectState ? { collectState } : {}), ...(readEvents ? { readEvents } : {}) };
+}
+
 export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
   const log = opts.log ?? defaultLog;
   const { config } = readState(opts.dataDir);
@@ -57,6 +79,7 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
   const metricsPeriodMs = Math.max(0.1, opts.metricsSeconds ?? 60) * 1000;
   const collect = opts.collectMetrics ?? (process.platform === 'linux' ? linuxMetrics() : undefined);
   if (!collect) log('no metrics collector on this platform yet; sending heartbeats only', { platform: process.platform });
+  const { collectState, readEvents } = defaultStateSources(opts, log);
   const sequence = openSequence(path.join(opts.dataDir, STATE_FILES.sequence));
   const outbox = DiskQueue.open({ dir: path.join(opts.dataDir, STATE_FILES.outbox) });
   if (outbox.length) log('outbox has messages from before; replaying', { messages: outbox.length });
@@ -122,6 +145,52 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
     outbox.append(metricsSubject, Buffer.from(JSON.stringify({ seq, ...metrics })), seq);
     void pump();
   };
+  /** Appends one telemetry message, numbered now, and wakes the pump. */
+  const queue = (kind: 'inventory' | 'events', body: object) => {
+    const seq = sequence.nextSeq();
+    outbox.append(`${config.subjects.telemetry}.${kind}`, Buffer.from(JSON.stringify({ seq, ...body })), seq);
+    void pump();
+  };
+  const sampleState = async () => {
+    let snapshot: StateSnapshot;
+    try {
+      snapshot = await collectState!();
+    } catch (err) {
+      log('state collection failed', { err: (err as Error).message });
+      return;
+    }
+    if (!closed) queue('inventory', snapshot);
+  };
+  /** New events go to the outbox before their cursor is committed: a crash in between re-sends, never loses. */
+  const pollEvents = async () => {
+    // Bounded catch-up: a backlog is read in a few rounds, the rest at the next period.
+    for (let round = 0; round < 10 && !closed && !halting; round++) {
+      const batch = await readEvents!.read().catch((err: Error) => {
+        log('system events read failed', { err: err.message });
+        return undefined;
+      });
+      if (!batch || closed) return;
+      for (const events of chunkEvents(batch.events.map(toReportedEvent))) queue('events', { events });
+      readEvents!.commit(batch.cursor);
+      if (!batch.more) return;
+    }
+  };
+  const periodic: NodeJS.Timeout[] = [];
+  /**
+   * Runs `task` every `periodMs` (counted from the end of the previous run) until the agent stops. The first
+   * run waits one period too: state changes slowly, and an agent that restarts in a loop then does not spawn
+   * systemctl/journalctl at each start (heartbeats and metrics still say at once that it is up).
+   */
+  const repeat = (task: () => Promise<void>, periodMs: number, slot: number) => {
+    const run = () => {
+      if (stopping || halting) return;
+      void task().finally(() => {
+        if (!stopping && !halting) periodic[slot] = setTimeout(run, periodMs);
+      });
+    };
+    periodic[slot] = setTimeout(run, periodMs);
+  };
+
   const scheduleMetrics = () => {
     if (stopping || halting || !collect) return;
     metricsTimer = setTimeout(() => {
@@ -181,6 +250,8 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
   beat();
   schedule();
   if (collect) void sampleMetrics().finally(scheduleMetrics);
+  if (collectState) repeat(sampleState, Math.max(0.1, opts.stateSeconds ?? 300) * 1000, 0);
+  if (readEvents) repeat(pollEvents, Math.max(0.1, opts.eventsSeconds ?? 60) * 1000, 1);
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -193,9 +264,13 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
       credentials.stop();
       halting = true;
       clearTimeout(metricsTimer);
+      for (const t of periodic) clearTimeout(t);
       await commands?.stop();
       // One last chance to send what is queued, bounded.
-      await Promise.race([pump(), new Promise((r) => setTimeout(r, 3000))]);
+      let bound: NodeJS.Timeout | undefined;
+      await Promise.race([pump(), new Promise((r) => (bound = setTimeout(r, 3000)))]);
+      // Not left pending: an in-process agent (tests) would keep the event loop up for it.
+      clearTimeout(bound);
       stopping = true;
       await pumping?.catch(() => {});
       // Not awaiting `connecting`: its status iterator does not end on close, and a never-connected first

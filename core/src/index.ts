@@ -44,3 +44,4 @@ export * from './rmm/nats-account';
 export * from './schemas/agent-credentials';
 export * from './schemas/alerts';
 export * from './rmm/alert-rules';
+export * from './schemas/machine-state';

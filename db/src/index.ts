@@ -50,3 +50,4 @@ export * as machineCredentialsRepo from './repositories/machine-credentials';
 export * as metricsRepo from './repositories/metrics';
 export * as alertsRepo from './repositories/alerts';
 export type { AlertRow, MachineFacts, OfflineTransition } from './repositories/alerts';
+export * as machineStateRepo from './repositories/machine-state';

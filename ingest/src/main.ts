@@ -10,6 +10,7 @@ import { startMetricsConsumer } from './telemetry/metrics';
 import { createAlertEvaluator, temporalAlertSignal } from './alerts/evaluate';
 import { startOfflineSweep } from './alerts/offline-sweep';
 import { startResultConsumer } from './telemetry/results';
+import { startEventsConsumer, startInventoryConsumer } from './telemetry/state';
 
 const config = loadConfig(process.env);
 const log = pino({ level: config.LOG_LEVEL, base: { process: 'ingest' } });
@@ -56,8 +57,12 @@ async function main(): Promise<void> {
   const metrics = await startMetricsConsumer({ nc, db, log: log.child({ component: 'metrics' }), afterStore: (stored) => alerts.evaluateMetrics(stored) });
   const offlineSweep = startOfflineSweep({ db, signal: alertSignal, log: log.child({ component: 'alerts' }) });
   const results = await startResultConsumer({ nc, db, log: log.child({ component: 'command-results' }) });
+  // Machine state and system events: stored, then service / antivirus / event rules evaluated.
+  const inventory = await startInventoryConsumer({ nc, db, log: log.child({ component: 'inventory' }), afterStore: (s) => alerts.evaluateState(s.tenantId, s.machineId, s.payload) });
+  const events = await startEventsConsumer({ nc, db, log: log.child({ component: 'events' }), afterStore: (s) => alerts.evaluateEvents(s.tenantId, s.machineId, s.payload.events) });
   const stop = () => {
-    void Promise.all([heartbeats.stop(), metrics.stop(), results.stop(), offlineSweep.stop()]).then(() => nc.drain());
+    alerts.stop();
+    void Promise.all([heartbeats.stop(), metrics.stop(), results.stop(), inventory.stop(), events.stop(), offlineSweep.stop()]).then(() => nc.drain());
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -65,7 +70,7 @@ async function main(): Promise<void> {
   await mail?.close();
   await connection.close().catch(() => {});
   await db.destroy();
-  log.info({ heartbeats: heartbeats.counts, metrics: metrics.counts, results: results.counts }, 'ingest stopped');
+  log.info({ heartbeats: heartbeats.counts, metrics: metrics.counts, results: results.counts, inventory: inventory.counts, events: events.counts }, 'ingest stopped');
 }
 
 main().catch((err) => {

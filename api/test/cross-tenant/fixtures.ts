@@ -504,3 +504,10 @@ crossTenantFixtures.push(
   { path: '/machines/:id/disable', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }) },
   { path: '/machines/:id/enable', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }) },
 );
+
+// Machine state: tenant A's machine's services, security products and system events.
+crossTenantFixtures.push(
+  { path: '/machines/:id/services', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }) },
+  { path: '/machines/:id/security', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }) },
+  { path: '/machines/:id/events', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }) },
+);
