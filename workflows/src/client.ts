@@ -352,8 +352,25 @@ export function billingRunWorkflowId(input: BillingRunInput): string {
 }
 
 /** Starts a billing run by hand (a run already going for that period is joined, not doubled). */
-export async function startBillingRun(client: Client, input: BillingRunInput & { periodStart: string }): Promise<WorkflowHandle<typeof billingRunWorkflow>> {
-  return startOnce<typeof billingRunWorkflow>(client, 'billingRunWorkflow', { domain: 'billing', id: billingRunWorkflowId(input), tenantId: input.tenantId, args: [input] });
+/**
+ * Starts the period's run; a run still in progress is that run. With `rerun` (the period's row was finished and
+ * has just been reopened), a predecessor that closed its row but has not ended yet must not swallow the
+ * request: its end is awaited (moments), then a new run starts.
+ */
+export async function startBillingRun(client: Client, input: BillingRunInput & { periodStart: string; rerun?: boolean }): Promise<WorkflowHandle<typeof billingRunWorkflow>> {
+  const { rerun, ...args } = input;
+  const id = billingRunWorkflowId(args);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const options = { taskQueue: queueOf('billing'), workflowId: id, args: [args], typedSearchAttributes: [{ key: TENANT_ID_KEY, value: args.tenantId }] };
+      return await client.workflow.start<typeof billingRunWorkflow>('billingRunWorkflow', options as unknown as WorkflowStartOptions<typeof billingRunWorkflow>);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const running = client.workflow.getHandle<typeof billingRunWorkflow>(id);
+      if (!rerun || attempt >= 3) return running;
+      await Promise.race([running.result().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
+    }
+  }
 }
 
 export async function billingRunProgress(client: Client, input: BillingRunInput & { periodStart: string }): Promise<BillingRunProgress | null> {

@@ -210,11 +210,12 @@ export async function workflowState(ctx: Ctx, id: string): Promise<InvoiceWorkfl
 /** A run for a period, now: the run row is claimed here (so it can be shown at once), the workflow does the rest. */
 export async function startRun(ctx: Ctx, frequency: BillingFrequency, periodStart: string): Promise<BillingRun> {
   const period = checkRunPeriodStart(frequency, periodStart);
-  const run = await ctx.tx(async (tx) => {
+  const { run, rerun } = await ctx.tx(async (tx) => {
+    const before = await billingRunsRepo.findRunForPeriod(tx, frequency, period.start);
     const claimed = await billingRunsRepo.claimRun(tx, ctx.actor.tenantId, frequency, period.start, period.end);
     await ctx.audit(tx, { action: 'billing.run', entity: 'billing_run', entityId: claimed.id, after: { frequency, periodStart } });
-    return claimed;
+    return { run: claimed, rerun: !!before && before.status !== 'running' };
   });
-  await startBillingRun(ctx.deps.temporal, { tenantId: ctx.actor.tenantId, frequency, periodStart: period.start });
+  await startBillingRun(ctx.deps.temporal, { tenantId: ctx.actor.tenantId, frequency, periodStart: period.start, rerun });
   return run;
 }

@@ -39,6 +39,12 @@ export async function claimRun(tx: TenantTx, tenantId: string, frequency: Billin
   return toRun(row);
 }
 
+/** The period's run row, locked: a concurrent claim of the same period waits for this one. */
+export async function findRunForPeriod(tx: TenantTx, frequency: BillingFrequency, periodStart: string): Promise<BillingRun | undefined> {
+  const row = (await tx('billing_runs').where({ frequency, period_start: periodStart }).forUpdate().first()) as RunRow | undefined;
+  return row ? toRun(row) : undefined;
+}
+
 export async function finishRun(tx: TenantTx, id: string, outcome: { status: 'done' | 'failed'; error?: string }): Promise<BillingRun> {
   await tx('billing_runs')
     .where({ id })
