@@ -12,13 +12,13 @@ import { nextSiren } from '../../api/test/cross-tenant/fixtures';
 import { until } from '../../api/test/support/until';
 import { handleResult, startResultConsumer, type ResultConsumer } from '../../ingest/src/telemetry/results';
 import { startCommandDispatcher, type CommandReport } from '../src/commands/dispatch';
+import { AGENT_CLI as CLI, runAgentCli as cli } from './support/cli';
 
 /**
  * Remote commands end to end: the real API saves and publishes each command to the COMMANDS stream, the real
  * agent process (built CLI) gets it from its durable consumer, runs it and reports through its outbox, ingest
  * (in-process, its own durable) stores the result in Postgres, the API shows it.
  */
-const CLI = path.resolve(__dirname, '../dist/cli.js');
 const NODE = process.execPath;
 
 let api: TestApi;
@@ -38,18 +38,6 @@ function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-cmd-'));
   dirs.push(dir);
   return dir;
-}
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 async function enroll(): Promise<Enrolled> {

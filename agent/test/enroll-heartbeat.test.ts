@@ -11,12 +11,12 @@ import { nextSiren } from '../../api/test/cross-tenant/fixtures';
 import { handleHeartbeat, startHeartbeatConsumer, type HeartbeatConsumer } from '../../ingest/src/telemetry/heartbeats';
 import { startMetricsConsumer, type MetricsConsumer } from '../../ingest/src/telemetry/metrics';
 import { until } from '../../api/test/support/until';
+import { AGENT_CLI as CLI, runAgentCli as cli } from './support/cli';
 
 /**
  * The RMM's first vertical slice, end to end: a real API, the test stack's NATS (operator/account JWTs, full
  * resolver, JetStream), the ingest heartbeat consumer, Postgres, and the real agent process from its built CLI.
  */
-const CLI = path.resolve(__dirname, '../dist/cli.js');
 const NODE = process.execPath;
 
 let api: TestApi;
@@ -27,18 +27,6 @@ let ingest: HeartbeatConsumer;
 let metricsIngest: MetricsConsumer;
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-agent-'));

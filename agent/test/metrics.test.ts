@@ -10,12 +10,12 @@ import { sessionAs, startTestApi, type Session, type TestApi } from '../../api/t
 import { nextSiren } from '../../api/test/cross-tenant/fixtures';
 import { startMetricsConsumer, storeMetricsBatch, type MetricsConsumer } from '../../ingest/src/telemetry/metrics';
 import { until } from '../../api/test/support/until';
+import { AGENT_CLI as CLI, runAgentCli as cli } from './support/cli';
 
 /**
  * Metrics end to end: the real agent process samples /proc and publishes through its outbox, ingest (in-process,
  * its own durable) writes batches into the daily partitions and the hourly roll-up, the API reads them back.
  */
-const CLI = path.resolve(__dirname, '../dist/cli.js');
 const NODE = process.execPath;
 
 let api: TestApi;
@@ -25,18 +25,6 @@ let ingest: MetricsConsumer;
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 let machine: { dataDir: string; machineId: string; tenantId: string };
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
 

@@ -8,13 +8,13 @@ import { connect, credsAuthenticator, jwtAuthenticator, type NatsConnection } fr
 import { nextSiren } from '../../api/test/cross-tenant/fixtures';
 import { sessionAs, startTestApi, type Session, type TestApi } from '../../api/test/support/harness';
 import { until } from '../../api/test/support/until';
+import { AGENT_CLI as CLI, runAgentCli as run } from './support/cli';
 
 /**
  * Disabling or deleting a machine revokes its agent's credentials in the NATS account at once: the real agent
  * process is disconnected (the server's own connection list says so), cannot connect again, and cannot renew;
  * enabled again, it renews by itself and reconnects. Real API, NATS (operator/account JWTs, full resolver).
  */
-const CLI = path.resolve(__dirname, '../dist/cli.js');
 
 let api: TestApi;
 let admin: Session;
@@ -47,18 +47,6 @@ async function connectedAgents(machineId: string): Promise<number> {
   const reply = await sys.request('$SYS.REQ.SERVER.PING.CONNZ', new TextEncoder().encode(JSON.stringify({ limit: 100_000 })), { timeout: 3000 });
   const answer = JSON.parse(new TextDecoder().decode(reply.data)) as { data?: { connections?: { name?: string }[] } };
   return (answer.data?.connections ?? []).filter((c) => c.name === `vigie-agent-${machineId}`).length;
-}
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 async function enrolledAgent(): Promise<{ dataDir: string; machineId: string; log: () => string }> {
