@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connect, credsAuthenticator, nkeys, type NatsConnection } from 'nats';
 import { withTenant } from '@vigie/db';
+import { formatCreds } from '../../agent/src/state';
 import { nextSiren } from '../../api/test/cross-tenant/fixtures';
 import { startTestApi, type Session, type TestApi } from '../../api/test/support/harness';
 import { until } from '../../api/test/support/until';
@@ -35,7 +36,7 @@ beforeAll(async () => {
   });
   expect(enrolled.status).toBe(201);
   machine = { tenantId: enrolled.body.tenantId, machineId: enrolled.body.machineId };
-  const creds = `-----BEGIN NATS USER JWT-----\n${enrolled.body.userJwt}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${new TextDecoder().decode(user.getSeed())}\n------END USER NKEY SEED------\n`;
+  const creds = formatCreds(enrolled.body.userJwt, new TextDecoder().decode(user.getSeed()));
   agentNc = await connect({ servers: process.env.NATS_URL!, authenticator: credsAuthenticator(new TextEncoder().encode(creds)), inboxPrefix: enrolled.body.subjects.inboxPrefix });
   const service = await connect({ servers: process.env.NATS_URL!, authenticator: credsAuthenticator(fs.readFileSync(process.env.NATS_CREDS!)) });
   await ensureTelemetryStreamOnly(service);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   AGENT_JWT_TTL_MS,
   AppError,
@@ -11,21 +10,19 @@ import {
 import { machineCredentialsRepo, withTenant, type TenantTx } from '@vigie/db';
 import type { AppDeps } from '../deps';
 import { publicRoute, route, type AnyRoute, type AuthedContext } from '../http/route';
-import { loadAgentSigner, requireSigner } from './credentials';
+import { hashOpaqueToken } from '../auth/tokens';
+import { agentRefused, lazyAgentSigner } from './credentials';
 import { createAccountPublisher, type AccountPublisher } from './nats-account';
 
 const ADMIN_ROLES = ['admin', 'manager'] as const;
 
-const sha256 = (secret: string) => createHash('sha256').update(secret).digest('hex');
-const refused = (reason: 'unknown' | 'disabled', detail: string) => new AppError('unauthenticated', detail, undefined, { reason });
 
 /**
  * After enrollment: the agent renews its short-lived NATS credentials with its machine token; staff disable,
  * enable or delete a machine, which revokes the agent's credentials in the NATS account at once.
  */
 export function agentCredentialRoutes(deps: AppDeps): AnyRoute[] {
-  let signer: ReturnType<typeof loadAgentSigner> | undefined;
-  const getSigner = () => requireSigner((signer ??= loadAgentSigner(deps.config.NATS_KEYS_FILE)));
+  const getSigner = lazyAgentSigner(deps.config.NATS_KEYS_FILE);
   let publisher: AccountPublisher | null | undefined;
   const getPublisher = () => (publisher ??= accountPublisherFor(deps));
 
@@ -70,12 +67,12 @@ export function agentCredentialRoutes(deps: AppDeps): AnyRoute[] {
       status: 200,
       handler: async ({ deps: d, body }) => {
         const credentials = getSigner();
-        const target = await machineCredentialsRepo.findMachineByToken(d.db, sha256(body.machineToken));
-        if (!target) throw refused('unknown', 'machine token is not valid (the machine may have been deleted); enroll again');
+        const target = await machineCredentialsRepo.findMachineByToken(d.db, hashOpaqueToken(body.machineToken));
+        if (!target) throw agentRefused('unknown', 'machine token is not valid (the machine may have been deleted); enroll again');
         return withTenant(d.db, target.tenantId, async (tx) => {
           const machine = await machineCredentialsRepo.lockMachineCredentials(tx, target.machineId);
-          if (!machine) throw refused('unknown', 'machine token is not valid (the machine may have been deleted); enroll again');
-          if (machine.disabledAt) throw refused('disabled', 'this machine is disabled; an administrator must enable it again');
+          if (!machine) throw agentRefused('unknown', 'machine token is not valid (the machine may have been deleted); enroll again');
+          if (machine.disabledAt) throw agentRefused('disabled', 'this machine is disabled; an administrator must enable it again');
           const jwtExpiresAt = new Date(Date.now() + AGENT_JWT_TTL_MS);
           const userJwt = await credentials.sign({ tenantId: target.tenantId, machineId: machine.id, nkeyPublic: machine.nkeyPublic, expiresAt: jwtExpiresAt });
           await machineCredentialsRepo.recordRenewal(tx, machine.id, jwtExpiresAt, body.agentVersion);

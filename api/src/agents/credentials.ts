@@ -42,7 +42,18 @@ export function loadAgentSigner(keysFile: string | undefined): AgentCredentialSi
   };
 }
 
-export function requireSigner(signer: AgentCredentialSigner | null): AgentCredentialSigner {
+function requireSigner(signer: AgentCredentialSigner | null): AgentCredentialSigner {
   if (!signer) throw new AppError('unavailable', 'agent enrollment is not configured on this server (NATS_KEYS_FILE)');
   return signer;
+}
+
+/** The signer, its keys read at first use; without NATS_KEYS_FILE, enrollment and renewal answer 503. */
+export function lazyAgentSigner(keysFile: string | undefined): () => AgentCredentialSigner {
+  let signer: AgentCredentialSigner | null | undefined;
+  return () => requireSigner((signer ??= loadAgentSigner(keysFile)));
+}
+
+/** An agent's secret (enrollment or machine token) refused: 401 with the reason, so the agent can say what to do. */
+export function agentRefused(reason: 'unknown' | 'expired' | 'revoked' | 'disabled', detail: string): AppError {
+  return new AppError('unauthenticated', detail, undefined, { reason });
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   AGENT_JWT_TTL_MS,
   agentSubjects,
@@ -19,19 +19,17 @@ import {
 import { auditRepo, machinesRepo, metricsRepo, withTenant } from '@vigie/db';
 import type { AppDeps } from '../deps';
 import { publicRoute, route, type AnyRoute } from '../http/route';
-import { loadAgentSigner, requireSigner } from './credentials';
+import { hashOpaqueToken } from '../auth/tokens';
+import { agentRefused, lazyAgentSigner } from './credentials';
 
 const TOKEN_ROLES = ['admin', 'manager'] as const;
 
-const sha256 = (secret: string) => createHash('sha256').update(secret).digest('hex');
 /** `vgt_` / `vgm_` prefixes make a leaked secret recognisable (secret scanners, logs). */
 const newSecret = (prefix: string) => `${prefix}_${randomBytes(32).toString('base64url')}`;
 
-const refused = (reason: 'unknown' | 'expired' | 'revoked', detail: string) => new AppError('unauthenticated', detail, undefined, { reason });
 
 export function agentRoutes(deps: AppDeps): AnyRoute[] {
-  let signer: ReturnType<typeof loadAgentSigner> | undefined;
-  const getSigner = () => requireSigner((signer ??= loadAgentSigner(deps.config.NATS_KEYS_FILE)));
+  const getSigner = lazyAgentSigner(deps.config.NATS_KEYS_FILE);
 
   return [
     route({
@@ -50,7 +48,7 @@ export function agentRoutes(deps: AppDeps): AnyRoute[] {
             id: randomUUID(),
             clientId: ctx.body.clientId,
             siteId: ctx.body.siteId ?? null,
-            tokenHash: sha256(token),
+            tokenHash: hashOpaqueToken(token),
             expiresAt: new Date(Date.now() + ctx.body.ttlHours * 3600 * 1000),
             createdBy: ctx.actor.userId,
           });
@@ -89,14 +87,14 @@ export function agentRoutes(deps: AppDeps): AnyRoute[] {
       response: enrollResponseSchema,
       handler: async ({ deps: d, body, requestId }) => {
         const credentials = getSigner();
-        const target = await machinesRepo.findEnrollmentTokenTarget(d.db, sha256(body.token));
-        if (!target) throw refused('unknown', 'enrollment token is not valid');
+        const target = await machinesRepo.findEnrollmentTokenTarget(d.db, hashOpaqueToken(body.token));
+        if (!target) throw agentRefused('unknown', 'enrollment token is not valid');
         return withTenant(d.db, target.tenantId, async (tx) => {
           const token = await machinesRepo.lockEnrollmentToken(tx, target.tokenId);
-          if (!token) throw refused('unknown', 'enrollment token is not valid');
+          if (!token) throw agentRefused('unknown', 'enrollment token is not valid');
           const state = machinesRepo.tokenState(token);
-          if (state === 'revoked') throw refused('revoked', 'enrollment token has been revoked; ask for a new one');
-          if (state === 'expired') throw refused('expired', `enrollment token expired at ${token.expires_at.toISOString()}; ask for a new one`);
+          if (state === 'revoked') throw agentRefused('revoked', 'enrollment token has been revoked; ask for a new one');
+          if (state === 'expired') throw agentRefused('expired', `enrollment token expired at ${token.expires_at.toISOString()}; ask for a new one`);
           const machineId = randomUUID();
           const machineToken = newSecret('vgm');
           const jwtExpiresAt = new Date(Date.now() + AGENT_JWT_TTL_MS);
@@ -115,7 +113,7 @@ export function agentRoutes(deps: AppDeps): AnyRoute[] {
             agentVersion: body.agentVersion,
             nkeyPublic: body.nkeyPublic,
             jwtExpiresAt,
-            machineTokenHash: sha256(machineToken),
+            machineTokenHash: hashOpaqueToken(machineToken),
           });
           await auditRepo.recordAudit(tx, {
             tenantId: target.tenantId,
