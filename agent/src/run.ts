@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, credsAuthenticator, type JetStreamClient, type NatsConnection } from 'nats';
-import { createLinuxCollector } from './collect/linux';
+import { platformSources } from './collect/platform';
 import { isAuthRefusal, keepCredentials } from './credentials-keeper';
 import { startCommandDispatcher, type CommandDispatcher, type CommandReport } from './commands/dispatch';
 import { DiskQueue } from './outbox/disk-queue';
 import { readState, STATE_FILES } from './state';
-import { chunkEvents, createStateCollector, journalEventSource, toReportedEvent, type EventSource, type StateSnapshot } from './telemetry/machine-state';
+import { chunkEvents, toReportedEvent, type EventSource, type StateSnapshot, type WatchList } from './telemetry/machine-state';
 import { openSequence } from './telemetry/sequence';
 import { AGENT_VERSION } from './version';
 
@@ -55,21 +55,6 @@ const defaultLog = (msg: string, fields: Record<string, unknown> = {}) =>
  * in order through JetStream (`Nats-Msg-Id = <machine>:<seq>`) and removes each message once JetStream has
  * acknowledged it. While NATS is unreachable the outbox grows (bounded); on reconnect it is replayed in order.
  */
-function linuxMetrics(): () => Promise<object> {
-  const collector = createLinuxCollector();
-  return () => collector.collect();
-}
-
-/** Where the journal cursor of the last events sent is kept (next to the agent's other state). */
-const EVENTS_CURSOR_FILE = 'events.cursor';
-
-function defaultStateSources(opts: RunOptions, log: NonNullable<RunOptions['log']>): { collectState?: () => Promise<StateSnapshot>; readEvents?: EventSource } {
-  const linux = process.platform === 'linux';
-  const collectState = opts.collectState ?? (linux ? createStateCollector({ watch: { services: opts.watchServices ?? [], processes: opts.watchProcesses ?? [] }, log }) : undefined);
-  const readEvents = opts.readEvents ?? (linux ? journalEventSource({ cursorFile: path.join(opts.dataDir, EVENTS_CURSOR_FILE), log }) : undefined);
-  return { ...(collectState ? { collectState } : {}), ...(readEvents ? { readEvents } : {}) };
-}
-
 export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
   const log = opts.log ?? defaultLog;
   const { config } = readState(opts.dataDir);
@@ -77,9 +62,12 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
   const hbSubject = `${config.subjects.telemetry}.hb`;
   const metricsSubject = `${config.subjects.telemetry}.metrics`;
   const metricsPeriodMs = Math.max(0.1, opts.metricsSeconds ?? 60) * 1000;
-  const collect = opts.collectMetrics ?? (process.platform === 'linux' ? linuxMetrics() : undefined);
+  const watch: WatchList = { services: opts.watchServices ?? [], processes: opts.watchProcesses ?? [] };
+  const platform = platformSources({ platform: process.platform, dataDir: opts.dataDir, watch: () => watch, log });
+  const collect = opts.collectMetrics ?? platform.collectMetrics;
+  const collectState = opts.collectState ?? platform.collectState;
+  const readEvents = opts.readEvents ?? platform.readEvents;
   if (!collect) log('no metrics collector on this platform yet; sending heartbeats only', { platform: process.platform });
-  const { collectState, readEvents } = defaultStateSources(opts, log);
   const sequence = openSequence(path.join(opts.dataDir, STATE_FILES.sequence));
   const outbox = DiskQueue.open({ dir: path.join(opts.dataDir, STATE_FILES.outbox) });
   if (outbox.length) log('outbox has messages from before; replaying', { messages: outbox.length });

@@ -54,7 +54,7 @@ describe('createStateCollector', () => {
     const runner: CommandRunner = async (file) => (file === 'systemctl' ? result(SHOW) : result('', 1));
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-state-'));
     try {
-      const collect = createStateCollector({ watch: { services: ['sshd', 'nginx'], processes: [] }, log: () => {}, runner, root });
+      const collect = createStateCollector({ watch: () => ({ services: ['sshd', 'nginx'], processes: [] }), log: () => {}, runner, root });
       const snapshot = await collect();
       expect(snapshot.services.map((s) => [s.name, s.active])).toEqual([
         ['sshd', true],
@@ -70,7 +70,7 @@ describe('createStateCollector', () => {
     const logs: string[] = [];
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-state-'));
     try {
-      const collect = createStateCollector({ watch: { services: ['nginx'], processes: ['nginx'] }, log: (m) => logs.push(m), runner: enoent, procRoot: path.join(root, 'no-proc'), root });
+      const collect = createStateCollector({ watch: () => ({ services: ['nginx'], processes: ['nginx'] }), log: (m) => logs.push(m), runner: enoent, procRoot: path.join(root, 'no-proc'), root });
       const first = await collect();
       const second = await collect();
       expect(first.unavailable).toEqual(['services', 'processes']);

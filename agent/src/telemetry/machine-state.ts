@@ -83,7 +83,8 @@ function onceLogger(log: Log, what: string) {
 }
 
 export interface StateCollectorOptions {
-  watch: WatchList;
+  /** Read at every snapshot, so a new policy applies without restarting the collector. */
+  watch: () => WatchList;
   log: Log;
   runner?: CommandRunner;
   procRoot?: string;
@@ -94,18 +95,19 @@ export interface StateCollectorOptions {
 export function createStateCollector(opts: StateCollectorOptions): () => Promise<StateSnapshot> {
   const runner = opts.runner ?? execRunner;
   const announce = onceLogger(opts.log, 'state source');
-  const watchedProcesses = async (): Promise<ProcessState[] | undefined> => {
-    if (!opts.watch.processes.length) return [];
+  const watchedProcesses = async (names: readonly string[]): Promise<ProcessState[] | undefined> => {
+    if (!names.length) return [];
     try {
-      return processStates(opts.watch.processes, await listProcesses(opts.procRoot));
+      return processStates(names, await listProcesses(opts.procRoot));
     } catch {
       return undefined;
     }
   };
   return async () => {
+    const watch = opts.watch();
     const [services, processes, security] = await Promise.all([
-      serviceStates(opts.watch.services, runner),
-      watchedProcesses(),
+      serviceStates(watch.services, runner),
+      watchedProcesses(watch.processes),
       detectSecurityProducts({ runner, ...(opts.root ? { root: opts.root } : {}) }).then(
         (s) => s.products,
         () => undefined,
