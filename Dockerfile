@@ -58,7 +58,8 @@ RUN --mount=type=cache,target=/root/.npm \
 # ---------------------------------------------------------------------------------------------------
 # The application tree: production node_modules (workspace packages are symlinks into /app/<ws>) plus
 # each workspace's compiled output. The agent runs on managed machines, not here: only its one-file
-# bundle is in the image, for the api to serve to the installer (/install/vigie-agent.js).
+# bundle is in the image, for the api to serve to the installer (/install/vigie-agent.js), and the Windows
+# service wrapper the Windows installer downloads (/install/winsw.exe).
 FROM prod-deps AS app
 COPY --from=build /app/core/dist core/dist
 COPY --from=build /app/db/dist db/dist
@@ -74,6 +75,7 @@ COPY --from=build /app/scripts/dist scripts/dist
 # The built web app, served by the api (WEB_DIST).
 COPY --from=build /app/web/dist web/dist
 COPY --from=build /app/agent/dist/vigie-agent.js agent/dist/vigie-agent.js
+COPY --from=build /app/agent/dist/winsw.exe agent/dist/winsw.exe
 COPY --from=build /app/agent/install agent/install
 
 # ---------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe('the systemd service', () => {
   it('runs the agent on its data directory, restarts it, and logs to the journal', () => {
     const unit = systemdUnit({ nodePath: '/usr/bin/node', scriptPath: '/opt/vigie agent/vigie-agent.js', dataDir: '/var/lib/vigie-agent' });
-    expect(unit).toContain('ExecStart=/usr/bin/node "/opt/vigie agent/vigie-agent.js" run --data-dir /var/lib/vigie-agent\n');
+    expect(unit).toContain('ExecStart=/usr/bin/node --lite-mode --max-semi-space-size=1 "/opt/vigie agent/vigie-agent.js" run --data-dir /var/lib/vigie-agent\n');
     expect(unit).toMatch(/^Restart=always$/m);
     expect(unit).toMatch(/^StandardError=journal$/m);
     expect(unit).toMatch(/^WantedBy=multi-user.target$/m);

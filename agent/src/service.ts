@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { SERVICE_NODE_OPTIONS } from './node-options';
 import { execRunner, type CommandRunner } from './exec';
+import { installWindowsService, uninstallWindowsService, windowsServiceState, WINSW_BASENAME } from './winsw';
 
 /**
  * The agent as a systemd service. It logs JSON lines to stderr, which systemd sends to the journal
  * (`journalctl -u vigie-agent`); a restart policy brings it back after a crash or an upgrade.
+ * On Windows the same three calls go to WinSW (./winsw): a Windows service `vigie-agent`, logs in rotated files.
  */
 export const SERVICE_NAME = 'vigie-agent';
 export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -16,7 +19,26 @@ export interface ServiceOptions {
   scriptPath?: string;
   unitDir?: string;
   runner?: CommandRunner;
+  /** Default: this process's. 'win32' installs through WinSW; anything else through systemd. */
+  platform?: NodeJS.Platform;
+  /** Windows: the renamed winsw.exe (default `vigie-agent-service.exe` beside the agent script). */
+  winswPath?: string;
+  /** Windows: where WinSW writes the agent's logs (default `<dataDir>\logs`). */
+  logDir?: string;
 }
+
+/** Where the installers put the agent's state. */
+export function defaultDataDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+  return platform === 'win32' ? path.win32.join(env.ProgramData ?? 'C:\\ProgramData', 'Vigie Agent') : '/var/lib/vigie-agent';
+}
+
+/** Where to read the service's logs, for the CLI to print. */
+export function serviceLogsHint(platform: NodeJS.Platform, dataDir: string, logDir?: string): string {
+  if (platform !== 'win32') return 'journalctl -u vigie-agent';
+  return `${path.win32.join(logDir ?? path.win32.join(dataDir, 'logs'), `${WINSW_BASENAME}.err.log`)} (JSON lines; rotated at 10 MB) and the Application event log (source vigie-agent)`;
+}
+
+const isWindows = (opts: { platform?: NodeJS.Platform }) => (opts.platform ?? process.platform) === 'win32';
 
 export function systemdUnit(opts: { nodePath: string; scriptPath: string; dataDir: string }): string {
   const quote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/(["\\])/g, '\\$1')}"`);
@@ -28,7 +50,7 @@ After=network-online.target
 
 [Service]
 Type=simple
-ExecStart=${[opts.nodePath, opts.scriptPath, 'run', '--data-dir', opts.dataDir].map(quote).join(' ')}
+ExecStart=${[opts.nodePath, ...SERVICE_NODE_OPTIONS, opts.scriptPath, 'run', '--data-dir', opts.dataDir].map(quote).join(' ')}
 Restart=always
 RestartSec=5
 # Logs (JSON lines on stderr) go to the journal.
@@ -50,8 +72,9 @@ async function systemctl(runner: CommandRunner, args: string[]): Promise<void> {
   if (res.code !== 0) throw new Error(`systemctl ${args.join(' ')} failed (${res.code ?? res.signal}): ${res.stderr.trim()}`);
 }
 
-/** Writes the unit, then enables and starts it. */
+/** Writes the unit, then enables and starts it (Windows: the WinSW XML, then `install` + `start`). Returns the file written. */
 export async function installService(opts: ServiceOptions): Promise<string> {
+  if (isWindows(opts)) return installWindowsService(opts);
   const file = unitFile(opts);
   const unit = systemdUnit({ nodePath: opts.nodePath ?? process.execPath, scriptPath: path.resolve(opts.scriptPath ?? process.argv[1]!), dataDir: path.resolve(opts.dataDir) });
   fs.writeFileSync(file, unit, { mode: 0o644 });
@@ -63,6 +86,7 @@ export async function installService(opts: ServiceOptions): Promise<string> {
 
 /** Stops and disables the service and removes its unit; with `removeData`, the credentials and outbox too. */
 export async function uninstallService(opts: ServiceOptions & { removeData: boolean }): Promise<string[]> {
+  if (isWindows(opts)) return uninstallWindowsService(opts);
   const runner = opts.runner ?? execRunner;
   const removed: string[] = [];
   const file = unitFile(opts);
@@ -79,8 +103,9 @@ export async function uninstallService(opts: ServiceOptions & { removeData: bool
   return removed;
 }
 
-/** `active`, `inactive`, `failed`…, or `not-installed` / `no-systemd`. */
-export async function serviceState(opts: Pick<ServiceOptions, 'unitDir' | 'runner'> = {}): Promise<string> {
+/** `active`, `inactive`, `failed`…, or `not-installed` / `no-systemd` (Windows: `active`, `inactive`, `not-installed`, `unknown`). */
+export async function serviceState(opts: Pick<ServiceOptions, 'unitDir' | 'runner' | 'platform' | 'winswPath' | 'scriptPath'> = {}): Promise<string> {
+  if (isWindows(opts)) return windowsServiceState(opts);
   if (!fs.existsSync(unitFile({ dataDir: '', ...opts }))) return 'not-installed';
   try {
     const res = await (opts.runner ?? execRunner)('systemctl', ['is-active', `${SERVICE_NAME}.service`], { timeoutMs: 10_000 });

@@ -85,9 +85,33 @@ describe('the Linux one-line installer', () => {
     expect(usage.stderr).toContain('usage: linux.sh --url <server> --token <enrollment token>');
   });
 
-  it('serves the Windows installer with the same checksum', async () => {
-    const ps1 = await (await fetch(`${api.url}/api/v1/agents/install/windows.ps1`)).text();
-    expect(ps1).toMatch(/\$AgentSha256 = '[0-9a-f]{64}'/);
-    expect(ps1).toContain('Register-ScheduledTask');
+});
+
+/** Windows cannot run here: what is checked is what the API serves, byte for byte, and what the script will verify. */
+describe('the Windows one-line installer', () => {
+  it('is served with the checksums of the agent and of WinSW, both served beside it', async () => {
+    const res = await fetch(`${api.url}/api/v1/agents/install/windows.ps1`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const ps1 = await res.text();
+    expect(ps1).not.toContain('@@');
+    const bundle = Buffer.from(await (await fetch(`${api.url}/api/v1/agents/install/vigie-agent.js`)).arrayBuffer());
+    expect(ps1).toContain(`$AgentSha256 = '${createHash('sha256').update(bundle).digest('hex')}'`);
+
+    const winswRes = await fetch(`${api.url}/api/v1/agents/install/winsw.exe`);
+    expect(winswRes.status).toBe(200);
+    expect(winswRes.headers.get('content-type')).toBe('application/octet-stream');
+    const winsw = Buffer.from(await winswRes.arrayBuffer());
+    // The very binary npm's node-windows@1.0.0-beta.8 ships (WinSW 1.17), a .NET program (PE, "MZ").
+    expect(winsw.equals(fs.readFileSync(require.resolve('node-windows/bin/winsw/winsw.exe')))).toBe(true);
+    expect(winsw.subarray(0, 2).toString('latin1')).toBe('MZ');
+    const winswSha256 = createHash('sha256').update(winsw).digest('hex');
+    expect(winswSha256).toBe('5859b114d96800a2b98ef9d19eaa573a786a422dad324547ef25be181389df01');
+    expect(ps1).toContain(`$WinswSha256 = '${winswSha256}'`);
+    // It downloads both from this server, verifies them, and hands the service to the agent's install-service.
+    expect(ps1).toContain("Get-Verified 'vigie-agent.js' $Script $AgentSha256");
+    expect(ps1).toContain("Get-Verified 'winsw.exe' $Winsw $WinswSha256");
+    expect(ps1).toContain('install-service --data-dir $DataDir');
+    expect(ps1).not.toContain('Register-ScheduledTask');
+    expect(await (await fetch(`${api.url}/api/v1/agents/install/linux.sh`)).text()).not.toContain('@@');
   });
 });
