@@ -3,19 +3,23 @@ import { parseArgs } from 'node:util';
 import { enroll, EnrollError } from './enroll';
 import { runAgent } from './run';
 import { nameList } from './telemetry/machine-state';
-import { installService, serviceState, uninstallService } from './service';
+import { defaultDataDir, installService, serviceLogsHint, serviceState, uninstallService } from './service';
 import { agentStatus } from './status';
 
-/** Where the installer puts the agent's state on Linux. */
-const DEFAULT_DATA_DIR = '/var/lib/vigie-agent';
+/** Where the installers put the agent's state (/var/lib/vigie-agent, or %ProgramData%\\Vigie Agent). */
+const DEFAULT_DATA_DIR = defaultDataDir();
 
 const USAGE = `usage:
   vigie-agent enroll --url <server> --token <enrollment token> --data-dir <dir> [--force]
   vigie-agent run --data-dir <dir> [--heartbeat-seconds <n>] [--metrics-seconds <n>] [--nats-url <url>] [--renew-retry-seconds <n>]
                   [--watch-services nginx,postgresql] [--watch-processes name,...] [--state-seconds <n>] [--events-seconds <n>]
+                  [--policy-seconds <n>]
+      The server's agent policy sets the metrics period and the watched services and processes; it is checked at
+      start and every --policy-seconds (default 300) and kept in <dir>/policy.json for restarts without network.
+      --metrics-seconds, --watch-services and --watch-processes apply only until a first policy is received.
   vigie-agent status [--data-dir <dir>]
-  vigie-agent install-service [--data-dir <dir>] [--unit-dir <dir>]   (systemd; as root)
-  vigie-agent uninstall [--data-dir <dir>] [--keep-data]   (as root)
+  vigie-agent install-service [--data-dir <dir>] [--unit-dir <dir>]   (systemd or Windows service; as root/Administrator)
+  vigie-agent uninstall [--data-dir <dir>] [--keep-data]   (as root/Administrator)
   (--data-dir defaults to ${DEFAULT_DATA_DIR})`;
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
         'watch-processes': { type: 'string' },
         'state-seconds': { type: 'string' },
         'events-seconds': { type: 'string' },
+        'policy-seconds': { type: 'string' },
       },
     });
     if (!values['data-dir']) return usage();
@@ -53,12 +58,15 @@ async function main(argv: string[]): Promise<number> {
     if (stateSeconds !== undefined && !(stateSeconds > 0)) return usage();
     const eventsSeconds = values['events-seconds'] ? Number(values['events-seconds']) : undefined;
     if (eventsSeconds !== undefined && !(eventsSeconds > 0)) return usage();
+    const policySeconds = values['policy-seconds'] ? Number(values['policy-seconds']) : undefined;
+    if (policySeconds !== undefined && !(policySeconds > 0)) return usage();
     const agent = await runAgent({
       dataDir: values['data-dir'],
       watchServices: nameList(values['watch-services']),
       watchProcesses: nameList(values['watch-processes']),
       ...(stateSeconds ? { stateSeconds } : {}),
       ...(eventsSeconds ? { eventsSeconds } : {}),
+      ...(policySeconds ? { policySeconds } : {}),
       ...(heartbeatSeconds ? { heartbeatSeconds } : {}),
       ...(metricsSeconds ? { metricsSeconds } : {}),
       ...(values['nats-url'] ? { natsUrl: values['nats-url'] } : {}),
@@ -78,8 +86,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'install-service') {
     const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' }, 'unit-dir': { type: 'string' } } });
-    const file = await installService({ dataDir: values['data-dir'] ?? DEFAULT_DATA_DIR, ...(values['unit-dir'] ? { unitDir: values['unit-dir'] } : {}) });
-    process.stdout.write(`${JSON.stringify({ installed: file, logs: 'journalctl -u vigie-agent' })}\n`);
+    const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
+    const file = await installService({ dataDir, ...(values['unit-dir'] ? { unitDir: values['unit-dir'] } : {}) });
+    process.stdout.write(`${JSON.stringify({ installed: file, logs: serviceLogsHint(process.platform, dataDir) })}\n`);
     return 0;
   }
   if (command === 'uninstall') {

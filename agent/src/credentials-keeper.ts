@@ -1,4 +1,4 @@
-import { AGENT_JWT_TTL_MS } from '@vigie/core';
+import { AGENT_JWT_TTL_MS } from '@vigie/core/agent';
 import { renewalDue, renewCredentials, type RenewOutcome } from './renew';
 import { readState } from './state';
 

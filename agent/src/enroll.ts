@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { nkeys } from 'nats';
-import { enrollResponseSchema, type EnrollRequest } from '@vigie/core';
+import { enrollResponseSchema, type EnrollRequest } from '@vigie/core/agent';
 import { formatCreds, isEnrolled, writeState, type AgentConfig } from './state';
+import { callServer, isSuccess, problemDetail, type ServerAnswer } from './http';
 import { AGENT_VERSION } from './version';
 
 export interface EnrollOptions {
@@ -58,22 +59,14 @@ export async function enroll(opts: EnrollOptions): Promise<AgentConfig> {
   const nkeyPublic = user.getPublicKey();
   const request: EnrollRequest = { token: opts.token, nkeyPublic, ...inventorySummary() };
   const endpoint = new URL('/api/v1/agents/enroll', opts.url);
-  let res: Response;
+  let res: ServerAnswer;
   try {
-    res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request), signal: AbortSignal.timeout(30_000) });
+    res = await callServer(endpoint, { method: 'POST', json: request });
   } catch (err) {
     throw new EnrollError(`cannot reach ${endpoint.origin}: ${(err as Error).message}`);
   }
-  const text = await res.text();
-  if (!res.ok) {
-    let detail = text;
-    try {
-      detail = (JSON.parse(text) as { detail?: string }).detail ?? text;
-    } catch {
-      // keep text
-    }
-    throw new EnrollError(`enrollment refused (${res.status}): ${detail}`, res.status);
-  }
+  const text = res.text;
+  if (!isSuccess(res.status)) throw new EnrollError(`enrollment refused (${res.status}): ${problemDetail(text)}`, res.status);
   const answer = enrollResponseSchema.parse(JSON.parse(text));
   const config: AgentConfig = {
     version: 1,

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { renewCredentialsResponseSchema, type RenewCredentialsRequest } from '@vigie/core';
+import { renewCredentialsResponseSchema, type RenewCredentialsRequest } from '@vigie/core/agent';
 import { writeFileAtomic } from './durable-file';
 import { formatCreds, readState, STATE_FILES } from './state';
+import { callServer, isSuccess, problemDetail, type ServerAnswer } from './http';
 import { AGENT_VERSION } from './version';
 
 /** What a renewal attempt ended with; `refused` means the server knows the machine is disabled or gone. */
@@ -25,30 +26,17 @@ export async function renewCredentials(dataDir: string): Promise<RenewOutcome> {
   if (!seed) return { kind: 'failed', detail: `${STATE_FILES.creds} has no nkey seed` };
   const machineToken = fs.readFileSync(path.join(dataDir, STATE_FILES.machineToken), 'utf8').trim();
   const request: RenewCredentialsRequest = { machineToken, agentVersion: AGENT_VERSION };
-  let res: Response;
+  let res: ServerAnswer;
   try {
-    res = await fetch(new URL('/api/v1/agents/renew', config.serverUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(request),
-      signal: AbortSignal.timeout(30_000),
-    });
+    res = await callServer(new URL('/api/v1/agents/renew', config.serverUrl), { method: 'POST', json: request });
   } catch (err) {
     return { kind: 'failed', detail: `cannot reach ${config.serverUrl}: ${(err as Error).message}` };
   }
-  const text = await res.text();
+  const text = res.text;
   if (res.status === 401 || res.status === 403) return { kind: 'refused', status: res.status, detail: problemDetail(text) };
-  if (!res.ok) return { kind: 'failed', detail: `renewal answered ${res.status}: ${problemDetail(text)}` };
+  if (!isSuccess(res.status)) return { kind: 'failed', detail: `renewal answered ${res.status}: ${problemDetail(text)}` };
   const answer = renewCredentialsResponseSchema.parse(JSON.parse(text));
   writeFileAtomic(path.join(dataDir, STATE_FILES.creds), formatCreds(answer.userJwt, seed), 0o600);
   writeFileAtomic(path.join(dataDir, STATE_FILES.config), `${JSON.stringify({ ...config, jwtExpiresAt: answer.jwtExpiresAt }, null, 2)}\n`, 0o600);
   return { kind: 'renewed', jwtExpiresAt: new Date(answer.jwtExpiresAt) };
-}
-
-function problemDetail(text: string): string {
-  try {
-    return (JSON.parse(text) as { detail?: string }).detail ?? text;
-  } catch {
-    return text;
-  }
 }

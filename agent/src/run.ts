@@ -6,8 +6,9 @@ import { platformSources } from './collect/platform';
 import { isAuthRefusal, keepCredentials } from './credentials-keeper';
 import { startCommandDispatcher, type CommandDispatcher, type CommandReport } from './commands/dispatch';
 import { DiskQueue } from './outbox/disk-queue';
+import { keepPolicy } from './policy';
 import { readState, STATE_FILES } from './state';
-import { chunkEvents, toReportedEvent, type EventSource, type StateSnapshot, type WatchList } from './telemetry/machine-state';
+import { chunkEvents, toReportedEvent, type EventSource, type StateSnapshot } from './telemetry/machine-state';
 import { openSequence } from './telemetry/sequence';
 import { AGENT_VERSION } from './version';
 
@@ -15,13 +16,17 @@ export interface RunOptions {
   dataDir: string;
   /** Mean heartbeat period; each one is jittered by ±10 % so a fleet does not beat in step. Default 60. */
   heartbeatSeconds?: number;
-  /** Metrics sample period (first sample right after start). Default 60. */
+  /** Metrics sample period (first sample right after start) until a first policy is received. Default 60. */
   metricsSeconds?: number;
   /** Where metrics come from; default the Linux collector on Linux, none elsewhere (yet). */
   collectMetrics?: () => Promise<object>;
-  /** Services (systemd units) and processes whose state is reported; default none (the policy names them). */
+  /** Services (systemd units) and processes whose state is reported until a first policy is received; default none. */
   watchServices?: readonly string[];
   watchProcesses?: readonly string[];
+  /** How often the server's policy is checked (also once at start). Default 300. */
+  policySeconds?: number;
+  /** First retry after a failed policy check, doubling up to policySeconds. Default 30. */
+  policyRetrySeconds?: number;
   /** State snapshot period (watched services, processes, security products; the first one after one period too). Default 300. */
   stateSeconds?: number;
   /** How often new critical system events are read. Default 60. */
@@ -61,9 +66,17 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
   const periodMs = Math.max(0.1, opts.heartbeatSeconds ?? 60) * 1000;
   const hbSubject = `${config.subjects.telemetry}.hb`;
   const metricsSubject = `${config.subjects.telemetry}.metrics`;
-  const metricsPeriodMs = Math.max(0.1, opts.metricsSeconds ?? 60) * 1000;
-  const watch: WatchList = { services: opts.watchServices ?? [], processes: opts.watchProcesses ?? [] };
-  const platform = platformSources({ platform: process.platform, dataDir: opts.dataDir, watch: () => watch, log });
+  // The policy, once received, replaces the command line's period and watch list (read at each sample and snapshot).
+  const policy = keepPolicy({
+    dataDir: opts.dataDir,
+    fallback: { metricsSeconds: opts.metricsSeconds ?? 60, watch: { services: opts.watchServices ?? [], processes: opts.watchProcesses ?? [] } },
+    log,
+    onChange: () => rescheduleMetrics(),
+    ...(opts.policySeconds ? { everyMs: opts.policySeconds * 1000 } : {}),
+    ...(opts.policyRetrySeconds ? { retryMs: opts.policyRetrySeconds * 1000 } : {}),
+  });
+  const metricsPeriodMs = () => Math.max(0.1, policy.settings().metricsSeconds) * 1000;
+  const platform = platformSources({ platform: process.platform, dataDir: opts.dataDir, watch: () => policy.settings().watch, log });
   const collect = opts.collectMetrics ?? platform.collectMetrics;
   const collectState = opts.collectState ?? platform.collectState;
   const readEvents = opts.readEvents ?? platform.readEvents;
@@ -182,9 +195,16 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
   const scheduleMetrics = () => {
     if (stopping || halting || !collect) return;
     metricsTimer = setTimeout(() => {
+      metricsTimer = undefined;
       void sampleMetrics().finally(scheduleMetrics);
-    }, metricsPeriodMs);
+    }, metricsPeriodMs());
   };
+  /** A new period counts from now: a 5 min wait is not kept when the policy asks for 1 min. */
+  function rescheduleMetrics(): void {
+    if (!metricsTimer) return; // a sample is being taken; it schedules the next one itself
+    clearTimeout(metricsTimer);
+    scheduleMetrics();
+  }
 
   const schedule = () => {
     if (stopping) return;
@@ -250,6 +270,7 @@ export async function runAgent(opts: RunOptions): Promise<RunningAgent> {
       if (stopping) return stopped;
       clearTimeout(timer);
       credentials.stop();
+      policy.stop();
       halting = true;
       clearTimeout(metricsTimer);
       for (const t of periodic) clearTimeout(t);

@@ -5,13 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, credsAuthenticator, createInbox, type NatsConnection } from 'nats';
 import pino from 'pino';
-import { commandDelivery, type AgentCommand } from '@vigie/core';
+import { commandDelivery, type AgentCancelNotice, type AgentCommand } from '@vigie/core';
 import { withTenant } from '@vigie/db';
 import { startTestApi, type Session, type TestApi } from '../../api/test/support/harness';
 import { nextSiren } from '../../api/test/cross-tenant/fixtures';
 import { until } from '../../api/test/support/until';
 import { handleResult, startResultConsumer, type ResultConsumer } from '../../ingest/src/telemetry/results';
 import { startCommandDispatcher, type CommandReport } from '../src/commands/dispatch';
+import type { CommandOutcome } from '../src/commands/execute';
 import { AGENT_CLI as CLI, runAgentCli as cli } from './support/cli';
 
 /**
@@ -65,6 +66,17 @@ async function stopAgent(child: ChildProcess): Promise<void> {
 }
 
 const send = (machineId: string, body: unknown) => api.call('POST', `/api/v1/machines/${machineId}/commands`, { token: admin.token, body });
+const cancel = (commandId: string) => api.call('POST', `/api/v1/commands/${commandId}/cancel`, { token: admin.token });
+
+/** Running, not a zombie waiting for its (re)parent to reap it. */
+const alive = (pid: number) => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
 const getCommand = async (id: string) => (await api.call('GET', `/api/v1/commands/${id}`, { token: admin.token })).body;
 const finished = (id: string, log: () => string = () => '') =>
   until(`command ${id} finished`, async () => {
@@ -173,6 +185,60 @@ describe('commands to a real agent', () => {
     await stopAgent(agent.child);
   }, 40_000);
 
+  it('never runs a command cancelled while its agent was away: the agent learns it on reconnect, the command stays cancelled', async () => {
+    const marker = path.join(tempDir(), 'cancelled-ran');
+    const queued = await send(machine.machineId, { name: 'run-script', params: { script: `touch ${marker}` } });
+    expect(queued.body.status).toBe('sent');
+    expect((await cancel(queued.body.id)).body).toMatchObject({ status: 'cancelled' });
+
+    const agent = startAgent(machine);
+    // A ping sent after it: once it ran, the agent has read everything before it in the stream.
+    const ping = await send(machine.machineId, { name: 'ping' });
+    expect(await finished(ping.body.id, agent.log)).toMatchObject({ status: 'succeeded' });
+    expect(fs.existsSync(path.join(machine.dataDir, 'commands', `${queued.body.id}.cancelled`))).toBe(true);
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(await getCommand(queued.body.id)).toMatchObject({ status: 'cancelled', startedAt: null, exitCode: null });
+    await stopAgent(agent.child);
+    expect(fs.existsSync(marker)).toBe(false);
+  }, 40_000);
+
+  it('stops a running script on cancel: its whole process group at once, the command cancelled with what it wrote', async () => {
+    const agent = startAgent(machine);
+    const pidFile = path.join(tempDir(), 'sleeper.pid');
+    const long = await send(machine.machineId, {
+      name: 'run-script',
+      params: { interpreter: 'bash', script: `echo started; sleep 30 & echo $! > ${pidFile}; wait`, timeoutSeconds: 600 },
+    });
+    const sleeper = await until('the script running', async () => {
+      const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : 0;
+      return pid > 0 && (await getCommand(long.body.id)).status === 'running' && pid;
+    }, 20_000).catch((err: Error) => {
+      throw new Error(`${err.message}; agent log:\n${agent.log()}`);
+    });
+    expect(alive(sleeper)).toBe(true);
+
+    const asked = Date.now();
+    const res = await cancel(long.body.id);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'cancelled', cancelledBy: admin.user.id, startedAt: expect.any(String) });
+    await until('the sleeper killed', async () => !alive(sleeper), 5000);
+    const reported = await until('the agent’s report of the stopped script', async () => {
+      const c = await getCommand(long.body.id);
+      return c.durationMs !== null && c;
+    }, 10_000);
+    expect(Date.now() - asked).toBeLessThan(8000);
+    expect(reported).toMatchObject({ status: 'cancelled', stdout: 'started\n', exitCode: null, error: expect.stringMatching(/^cancelled/), result: { cancelled: true, timedOut: false } });
+    expect(reported.durationMs).toBeLessThan(30_000);
+    // Nothing left to redeliver.
+    const jsm = await nc.jetstreamManager();
+    const delivery = commandDelivery(machine.tenantId, machine.machineId);
+    await until('every delivery acked', async () => {
+      const info = await jsm.consumers.info(delivery.stream, delivery.consumer);
+      return info.num_ack_pending === 0 && info.num_pending === 0;
+    }, 5000);
+    await stopAgent(agent.child);
+  }, 60_000);
+
   it("refuses a machine's agent credentials on another machine's commands: no receive, no pull, no ack", async () => {
     const other = await enroll();
     // Its consumer exists once it has a command.
@@ -240,7 +306,9 @@ describe('the dispatcher with a redelivered command', () => {
   const machineId = randomUUID();
   const deliver = commandDelivery(tenantId, machineId).deliverSubject;
 
-  function dispatcher(dataDir: string) {
+  const succeed = async (): Promise<CommandOutcome> => ({ status: 'succeeded', durationMs: 1 });
+
+  function dispatcher(dataDir: string, execute: (command: AgentCommand, signal: AbortSignal) => Promise<CommandOutcome> = succeed) {
     const reports: CommandReport[] = [];
     const ran: string[] = [];
     const d = startCommandDispatcher({
@@ -250,16 +318,16 @@ describe('the dispatcher with a redelivered command', () => {
       dataDir,
       queueResult: (r) => void reports.push(r),
       log: () => {},
-      execute: async (command) => {
+      execute: (command, signal) => {
         ran.push(command.id);
-        return { status: 'succeeded', durationMs: 1 };
+        return execute(command, signal);
       },
     });
     return { d, reports, ran };
   }
 
-  /** Delivers `command` as JetStream would, and resolves with what the dispatcher answered on the ack subject. */
-  async function deliverOnce(command: AgentCommand): Promise<string> {
+  /** Delivers `command` (or a notice) as JetStream would, and resolves with what the dispatcher answered on the ack subject. */
+  async function deliverOnce(command: AgentCommand | AgentCancelNotice): Promise<string> {
     const ackSubject = createInbox();
     const sub = nc.subscribe(ackSubject, { max: 1 });
     nc.publish(deliver, JSON.stringify(command), { reply: ackSubject });
@@ -296,6 +364,49 @@ describe('the dispatcher with a redelivered command', () => {
       expect(await deliverOnce(c)).toBe('+ACK');
       expect(ran).toEqual([]);
       expect(reports).toEqual([expect.objectContaining({ commandId: c.id, status: 'failed', error: expect.stringMatching(/interrupted/) })]);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('never runs a command whose cancel notice came first, nor again after a crash: it is reported cancelled', async () => {
+    const dataDir = tempDir();
+    const c = command();
+    const first = dispatcher(dataDir);
+    try {
+      await nc.flush();
+      expect(await deliverOnce({ name: 'cancel', commandId: c.id })).toBe('+ACK');
+      expect(await deliverOnce(c)).toBe('+ACK');
+      expect(first.ran).toEqual([]);
+      expect(first.reports).toEqual([expect.objectContaining({ commandId: c.id, status: 'cancelled' })]);
+    } finally {
+      await first.d.stop();
+    }
+    // A notice for a command done already changes nothing; a second notice is acked again.
+    const second = dispatcher(dataDir);
+    try {
+      await nc.flush();
+      expect(await deliverOnce({ name: 'cancel', commandId: c.id })).toBe('+ACK');
+      expect(await deliverOnce(c)).toBe('+ACK');
+      expect(second.ran).toEqual([]);
+      expect(second.reports).toEqual([]);
+    } finally {
+      await second.d.stop();
+    }
+  });
+
+  it('aborts a running command on its cancel notice and reports what the command says', async () => {
+    const stoppable = (_: AgentCommand, signal: AbortSignal) =>
+      new Promise<CommandOutcome>((resolve) => signal.addEventListener('abort', () => resolve({ status: 'cancelled', durationMs: 5, error: 'cancelled: stopped' })));
+    const { d, reports, ran } = dispatcher(tempDir(), stoppable);
+    try {
+      await nc.flush();
+      const c = command({ name: 'run-script', params: { interpreter: 'bash', script: 'sleep 30', timeoutSeconds: 60 } });
+      const ack = deliverOnce(c);
+      await until('the command running', async () => ran.includes(c.id), 5000);
+      expect(await deliverOnce({ name: 'cancel', commandId: c.id })).toBe('+ACK');
+      expect(await ack).toBe('+ACK');
+      expect(reports.map((r) => r.status)).toEqual(['running', 'cancelled']);
     } finally {
       await d.stop();
     }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { loadConfig } from '@vigie/core';
+import { startCommandSweeper } from './agents/command-sweep';
 import { startRevocationReconciler } from './agents/credential-routes';
 import { createApp } from './app';
 import { createDeps } from './deps';
@@ -13,11 +14,13 @@ async function main(): Promise<void> {
     deps.log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
   });
   const stopReconciler = startRevocationReconciler(deps);
+  const stopSweeper = startCommandSweeper(deps);
   const stop = () => {
     deps.log.info('api stopping');
     stopReconciler();
+    const swept = stopSweeper();
     server.close(() => {
-      void deps.close().then(() => process.exit(0));
+      void swept.then(() => deps.close()).then(() => process.exit(0));
     });
     server.closeAllConnections();
   };

@@ -31,8 +31,9 @@ import { commandRoutes } from './agents/commands';
 import { agentCredentialRoutes } from './agents/credential-routes';
 import { agentInstallRoutes } from './agents/install-routes';
 import { machineStateRoutes } from './agents/state-routes';
+import { agentPolicyRoutes } from './agents/policy-routes';
 
 /** Every API route, in one list: mounted on Express, documented in OpenAPI, walked by the cross-tenant test. */
 export function allRoutes(deps: AppDeps, passportInstance: passport.PassportStatic): AnyRoute[] {
-  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...staffRoutes, ...teamRoutes, ...timeRoutes, ...slaRoutes, ...ticketMailRoutes, ...availabilityRoutes, ...interventionRoutes, ...billingRoutes, ...exportRoutes, ...invoiceTemplateRoutes, ...onlinePaymentRoutes(deps), ...fleetStreamRoutes(deps), ...agentRoutes(deps), ...alertRoutes, ...commandRoutes(deps), ...agentCredentialRoutes(deps), ...agentInstallRoutes, ...machineStateRoutes];
+  return [...authRoutes(deps, passportInstance), ...userRoutes, ...tenantRoutes, ...auditRoutes, ...clientRoutes, ...documentRoutes(deps), ...pipelineRoutes, ...quoteRoutes, ...reminderRoutes, ...contractRoutes, ...ticketRoutes(deps), ...staffRoutes, ...teamRoutes, ...timeRoutes, ...slaRoutes, ...ticketMailRoutes, ...availabilityRoutes, ...interventionRoutes, ...billingRoutes, ...exportRoutes, ...invoiceTemplateRoutes, ...onlinePaymentRoutes(deps), ...fleetStreamRoutes(deps), ...agentRoutes(deps), ...alertRoutes, ...commandRoutes(deps), ...agentCredentialRoutes(deps), ...agentInstallRoutes, ...machineStateRoutes, ...agentPolicyRoutes];
 }

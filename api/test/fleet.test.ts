@@ -307,3 +307,42 @@ describe('GET /machines/stream', () => {
     }
   }, 40_000);
 });
+
+describe('the tenant’s offline delay', () => {
+  it('decides `online` in the list, its status filter, the machine and the live stream', async () => {
+    const msp = await api.signup({ tenantName: 'Parc au seuil court' });
+    const clientId = await newClient(msp, 'Client pressé');
+    const quiet = await enroll(msp, clientId, 'quiet-pc', 'Debian GNU/Linux');
+    const chatty = await enroll(msp, clientId, 'chatty-pc', 'Debian GNU/Linux');
+    await seen(msp, quiet, new Date(Date.now() - 60_000));
+    await seen(msp, chatty, new Date(Date.now() - 10_000));
+    const online = async () => {
+      const one = (await call('GET', `/machines/${quiet}`, msp.token)).body as FleetMachine;
+      const list = (await call('GET', '/machines', msp.token)).body.items as FleetMachine[];
+      const onlineOnes = hostnames((await call('GET', '/machines?status=online', msp.token)).body.items);
+      const offlineOnes = hostnames((await call('GET', '/machines?status=offline', msp.token)).body.items);
+      return { one: one.online, list: list.find((m) => m.id === quiet)?.online, onlineOnes, offlineOnes };
+    };
+    // The default 150 s: seen a minute ago is online.
+    expect(await online()).toEqual({ one: true, list: true, onlineOnes: ['chatty-pc', 'quiet-pc'], offlineOnes: [] });
+
+    const stream = await openStream(msp.token);
+    try {
+      await until('the ready event', async () => stream.events[0]?.event === 'ready', 10_000);
+      await until('both machines online on the stream', async () => [quiet, chatty].every((id) => machineEvents(stream.events, id).at(-1)?.online), 10_000);
+      expect((await call('PATCH', '/alert-settings', msp.token, { offlineAfterSeconds: 30 })).status).toBe(200);
+      expect(await online()).toEqual({ one: false, list: false, onlineOnes: ['chatty-pc'], offlineOnes: ['quiet-pc'] });
+      // The stream tells the change of delay without any machine writing anything...
+      await until('the quiet machine offline on the stream', async () => machineEvents(stream.events, quiet).at(-1)?.online === false, 10_000);
+      // ...and a machine crossing the new, shorter delay.
+      await seen(msp, chatty, new Date(Date.now() - 27_000));
+      const crossed = await until('the chatty machine offline on the stream', async () => machineEvents(stream.events, chatty).find((m) => !m.online), 15_000);
+      expect(Date.now() - Date.parse(crossed.lastSeenAt!)).toBeGreaterThanOrEqual(30_000);
+    } finally {
+      stream.close();
+    }
+    // Another tenant keeps its own delay (the default).
+    await seen(admin, ids['alpha-srv-01']!, new Date(Date.now() - 60_000));
+    expect((await call('GET', `/machines/${ids['alpha-srv-01']}`)).body.online).toBe(true);
+  }, 60_000);
+});

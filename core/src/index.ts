@@ -45,3 +45,5 @@ export * from './schemas/agent-credentials';
 export * from './schemas/alerts';
 export * from './rmm/alert-rules';
 export * from './schemas/machine-state';
+export * from './schemas/agent-policies';
+export * from './rmm/agent-policies';

@@ -51,3 +51,4 @@ export * as metricsRepo from './repositories/metrics';
 export * as alertsRepo from './repositories/alerts';
 export type { AlertRow, MachineFacts, OfflineTransition } from './repositories/alerts';
 export * as machineStateRepo from './repositories/machine-state';
+export * as agentPoliciesRepo from './repositories/agent-policies';

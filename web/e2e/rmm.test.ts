@@ -22,8 +22,9 @@ import { launchBrowser, loginThroughUi, screenshot, step, tid, unlabelledInputs,
  * NATS), and ingest's own consumers (under their own durable names) store its telemetry and command results.
  * An admin runs `echo bonjour` from the machine page and follows it live to its output and exit code, finds it
  * in the history, pings the machine, tags it, creates a CPU rule for its client in the rule editor, finds an
- * alert of that rule (opened as its workflow would) with its ticket in the alerts list and on the machine, then
- * disables the machine after a confirmation. A technician reads the rules but changes nothing.
+ * alert of that rule (opened as its workflow would) with its ticket in the alerts list and on the machine, creates
+ * an agent policy for the tagged servers and finds it on the machine, then disables the machine after a
+ * confirmation. A technician reads the rules and policies but changes nothing.
  */
 let api: TestApi;
 let browser: Browser;
@@ -193,6 +194,59 @@ it('runs a script on a real agent live, keeps its history, creates an alert rule
     expect(await page.$$(tid('command-row'))).toHaveLength(2);
   });
 
+  await step(page, 'a long script is cancelled from its live dialog, after a confirmation: the agent stops it', async () => {
+    await page.click(tid('command-run-script'));
+    await page.waitForSelector(tid('run-script-dialog'));
+    await pick('run-script-interpreter', 'Bash');
+    await page.fill(tid('run-script-code'), 'echo début; sleep 30');
+    await page.click(tid('run-script-submit'));
+    const progress = `${tid('run-script-dialog')} ${tid('command-progress')}`;
+    await page.waitForSelector(`${progress}[data-status="running"]`, { timeout: 30_000 }).catch((err: Error) => {
+      throw agentFailure(err);
+    });
+    await page.click(`${tid('run-script-dialog')} ${tid('command-cancel')}`);
+    await page.waitForSelector(tid('confirm-ok'));
+    expect(await page.textContent('.q-dialog:has([data-test="confirm-ok"])')).toContain('L’agent arrête le script en cours');
+    await page.click(tid('confirm-ok'));
+    await page.waitForSelector(`${progress}[data-status="cancelled"]`);
+    expect(await page.textContent(`${tid('run-script-dialog')} ${tid('command-cancelled-by')}`)).toContain('Annulée par Alice Admin');
+    expect(await page.$(`${tid('run-script-dialog')} ${tid('command-cancel')}`)).toBeNull();
+    // The dialog still follows it for the agent's report: what the stopped script wrote.
+    await page.waitForSelector(`${tid('run-script-dialog')} ${tid('command-stdout')} pre:has-text("début")`, { timeout: 15_000 });
+    await screenshot(page, 'command-cancelled');
+    await page.click(tid('run-script-close'));
+    await waitForDialogClosed(page, tid('run-script-dialog'));
+    const stopped = await until('the agent’s report of the stopped script', async () => {
+      const [last] = (await call('GET', `/machines/${machineId}/commands?limit=1`)).body.items;
+      return last?.durationMs !== null && last;
+    }, 15_000).catch((err: Error) => {
+      throw agentFailure(err);
+    });
+    expect(stopped).toMatchObject({ status: 'cancelled', stdout: 'début\n', cancelledByName: 'Alice Admin' });
+  });
+
+  await step(page, 'a running script is cancelled from the history too; a finished one offers no cancel', async () => {
+    await page.click(tid('command-run-script'));
+    await page.waitForSelector(tid('run-script-dialog'));
+    await pick('run-script-interpreter', 'Bash');
+    await page.fill(tid('run-script-code'), 'sleep 30');
+    await page.click(tid('run-script-submit'));
+    await page.waitForSelector(`${tid('run-script-dialog')} ${tid('command-progress')}[data-status="running"]`, { timeout: 30_000 });
+    await page.click(tid('run-script-close'));
+    await waitForDialogClosed(page, tid('run-script-dialog'));
+    const running = `${tid('command-row')}:has(${tid('command-status')}[data-status="running"])`;
+    await page.waitForSelector(running);
+    expect(await page.$$(`${tid('command-row')} ${tid('command-cancel')}`)).toHaveLength(1);
+    await page.click(`${running} ${tid('command-cancel')}`);
+    await page.waitForSelector(tid('confirm-ok'));
+    // Asking does not open the command.
+    expect(await page.$(tid('command-dialog'))).toBeNull();
+    await page.click(tid('confirm-ok'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-test="command-row"] [data-status="cancelled"]').length === 2);
+    expect(await page.$$(`${tid('command-row')} ${tid('command-cancel')}`)).toHaveLength(0);
+    expect(await page.$$(tid('command-row'))).toHaveLength(4);
+  });
+
   await step(page, 'tag the machine', async () => {
     await page.click(tid('machine-tab-overview'));
     await page.waitForSelector(tid('machine-tags-input'));
@@ -281,6 +335,45 @@ it('runs a script on a real agent live, keeps its history, creates an alert rule
     expect(await unlabelledInputs(page)).toEqual([]);
   });
 
+  await step(page, 'an agent policy for the servers: created in its editor, shown on the tagged machine', async () => {
+    await page.click(tid('nav-fleet-policies'));
+    await page.waitForSelector(tid('policies-page'));
+    await page.waitForSelector(tid('policies-empty'));
+    await page.click(tid('policies-empty-create'));
+    await page.waitForSelector(tid('policy-dialog'));
+    await page.fill(tid('policy-name'), 'Serveurs');
+    await pick('rule-scope-kind', 'Les machines portant une étiquette');
+    await page.fill(tid('rule-scope-tag'), 'serveur');
+    await pick('policy-interval', 'Toutes les 2 minutes');
+    await page.fill(tid('policy-watch-services'), 'nginx');
+    await page.press(tid('policy-watch-services'), 'Enter');
+    // A name the agent could not take is refused at once, with the reason.
+    await page.fill(tid('policy-watch-processes'), '../backup');
+    await page.press(tid('policy-watch-processes'), 'Enter');
+    await page.waitForSelector(`.q-field--error:has(${tid('policy-watch-processes')})`);
+    await page.fill(tid('policy-watch-processes'), 'backup-agent');
+    await page.press(tid('policy-watch-processes'), 'Enter');
+    expect(await unlabelledInputs(page)).toEqual([]);
+    await page.click(tid('policy-submit'));
+    await waitForDialogClosed(page, tid('policy-dialog'));
+    const row = `${tid('policy-row')}:has(${tid('policy-row-name')}:text-is("Serveurs"))`;
+    await page.waitForSelector(row);
+    expect((await page.textContent(`${row} ${tid('policy-row-interval')}`))?.trim()).toBe('Toutes les 2 minutes');
+    expect(await page.textContent(`${row} ${tid('policy-row-scope')}`)).toContain('serveur');
+    expect(await page.textContent(`${row} ${tid('policy-row-watched')}`)).toContain('backup-agent');
+    await screenshot(page, 'agent-policies');
+    expect((await call('GET', '/agent-policies')).body.items).toEqual([
+      expect.objectContaining({ name: 'Serveurs', enabled: true, scope: { kind: 'tag', tag: 'serveur' }, metricsIntervalSeconds: 120, watchServices: ['nginx'], watchProcesses: ['backup-agent'] }),
+    ]);
+    await page.goto(`${api.url}/fleet/${machineId}`);
+    await page.waitForSelector(`${tid('machine-policy-name')}:text-is("Serveurs")`);
+    expect((await page.textContent(tid('machine-policy-interval')))?.trim()).toBe('Toutes les 2 minutes');
+    expect(await page.textContent(tid('machine-policy-watched'))).toContain('nginx');
+    expect(await page.textContent(tid('machine-policy-scope'))).toContain('serveur');
+    expect(await unlabelledInputs(page)).toEqual([]);
+    await screenshot(page, 'machine-policy');
+  });
+
   await step(page, 'disable the machine after a confirmation: its state changes to disabled', async () => {
     await page.goto(`${api.url}/fleet/${machineId}`);
     await page.waitForSelector(`${tid('machine-page')} ${tid('machine-status')}[data-status="online"]`);
@@ -309,6 +402,11 @@ it('shows a technician the rules and the machine, without the managers’ action
   expect(await page.$(tid('rule-create'))).toBeNull();
   expect(await page.$(tid('rule-row-enabled'))).toBeNull();
   expect(await page.$(tid('offline-threshold-input'))).toBeNull();
+  await page.goto(`${api.url}/fleet/policies`);
+  await page.waitForSelector(tid('policies-read-only'));
+  await page.waitForSelector(tid('policy-row'));
+  expect(await page.$(tid('policy-create'))).toBeNull();
+  expect(await page.$(tid('policy-row-enabled'))).toBeNull();
   await page.goto(`${api.url}/fleet/${machineId}`);
   await page.waitForSelector(tid('machine-title'));
   expect(await page.$(tid('machine-disable'))).toBeNull();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { z } from 'zod';
-import { agentCommandSchema, commandDelivery, type AgentCommand, type CommandResult } from '@vigie/core';
+import { agentCancelNoticeSchema, agentCommandSchema, commandDelivery, type AgentCommand, type CommandResult } from '@vigie/core/agent';
 import { executeCommand, type CommandOutcome, type ExecuteOptions } from './execute';
 import { CommandJournal } from './journal';
 
@@ -14,6 +14,8 @@ import { CommandJournal } from './journal';
  * Reports go through the same outbox as heartbeats (telemetry kind `result`), so they survive NATS outages.
  * A redelivered command is never run twice: done → ack again; started but unfinished (the agent died while it
  * ran) → reported `failed` as interrupted.
+ * A cancel notice comes the same way: it is journaled before its ack, so the command, if it comes later (or
+ * again), is reported `cancelled` and not run; a script running at that moment is stopped (process group).
  */
 
 export type CommandReport = Omit<CommandResult, 'seq'>;
@@ -26,7 +28,8 @@ export interface DispatcherOptions {
   /** Numbers the report and appends it to the outbox (synchronously); throws once the outbox is closed. */
   queueResult(report: CommandReport): void;
   log: (msg: string, fields?: Record<string, unknown>) => void;
-  execute?: (command: AgentCommand) => Promise<CommandOutcome>;
+  /** `signal` is aborted when the command is cancelled while it runs. */
+  execute?: (command: AgentCommand, signal: AbortSignal) => Promise<CommandOutcome>;
   now?: () => Date;
 }
 
@@ -45,15 +48,20 @@ const TERM = enc.encode('+TERM');
 
 const idOnly = z.object({ id: z.uuid() });
 
-type Parsed = { ok: true; command: AgentCommand } | { ok: false; id: string | undefined; reason: string };
+type Parsed =
+  | { ok: true; command: AgentCommand }
+  | { ok: true; cancel: string }
+  | { ok: false; id: string | undefined; reason: string };
 
-function parseCommand(data: Uint8Array): Parsed {
+function parseMessage(data: Uint8Array): Parsed {
   let body: unknown;
   try {
     body = JSON.parse(new TextDecoder().decode(data));
   } catch {
     return { ok: false, id: undefined, reason: 'not JSON' };
   }
+  const notice = agentCancelNoticeSchema.safeParse(body);
+  if (notice.success) return { ok: true, cancel: notice.data.commandId };
   const parsed = agentCommandSchema.safeParse(body);
   if (parsed.success) return { ok: true, command: parsed.data };
   return { ok: false, id: idOnly.safeParse(body).data?.id, reason: z.prettifyError(parsed.error) };
@@ -61,10 +69,13 @@ function parseCommand(data: Uint8Array): Parsed {
 
 export function startCommandDispatcher(opts: DispatcherOptions): CommandDispatcher {
   const now = opts.now ?? (() => new Date());
-  const execute = opts.execute ?? ((command: AgentCommand) => executeCommand(command, { log: opts.log } satisfies ExecuteOptions));
+  const execute = opts.execute ?? ((command: AgentCommand, signal: AbortSignal) => executeCommand(command, { log: opts.log, signal } satisfies ExecuteOptions));
   const journal = CommandJournal.open(path.join(opts.dataDir, JOURNAL_DIR));
-  /** Commands running now, with their latest delivery (a redelivery replaces it; its ack is the one that counts). */
-  const running = new Map<string, { msg: Msg; done: Promise<void> }>();
+  /**
+   * Commands running now, with their latest delivery (a redelivery replaces it; its ack is the one that
+   * counts) and what stops them on a cancel.
+   */
+  const running = new Map<string, { msg: Msg; done: Promise<void>; abort: AbortController }>();
 
   /** Queues the final report, records it, acks. Without an outbox (stopping), no ack: it comes back next start. */
   const finish = (msg: Msg, commandId: string, outcome: Omit<CommandReport, 'commandId' | 'at'> & { status: CommandReport['status'] }) => {
@@ -82,9 +93,9 @@ export function startCommandDispatcher(opts: DispatcherOptions): CommandDispatch
   const run = (msg: Msg, command: AgentCommand) => {
     opts.queueResult({ commandId: command.id, status: 'running', at: now().toISOString() });
     journal.markStarted(command.id);
-    const entry = { msg, done: Promise.resolve() };
+    const entry = { msg, done: Promise.resolve(), abort: new AbortController() };
     const working = setInterval(() => entry.msg.respond(WORKING), WORKING_EVERY_MS);
-    entry.done = execute(command)
+    entry.done = execute(command, entry.abort.signal)
       .then(({ afterReport, ...outcome }) => {
         clearInterval(working);
         running.delete(command.id);
@@ -99,15 +110,30 @@ export function startCommandDispatcher(opts: DispatcherOptions): CommandDispatch
     running.set(command.id, entry);
   };
 
+  /** Journaled first, so the command is not run even if it arrives after the notice or comes back later. */
+  const cancel = (msg: Msg, commandId: string) => {
+    if (journal.state(commandId) !== 'done') journal.markCancelled(commandId);
+    const current = running.get(commandId);
+    if (current) {
+      opts.log('stopping a cancelled command', { commandId });
+      current.abort.abort();
+    }
+    msg.respond(ACK);
+  };
+
   // Synchronous up to `run`: two deliveries of one command cannot both get past the journal.
   const receive = (msg: Msg) => {
     if (!msg.reply) return;
-    const parsed = parseCommand(msg.data);
+    const parsed = parseMessage(msg.data);
     if (!parsed.ok) {
       opts.log('unreadable command', { id: parsed.id, reason: parsed.reason });
       if (!parsed.id || !finish(msg, parsed.id, { status: 'failed', error: `the agent could not read this command: ${parsed.reason}`.slice(0, 2000) })) {
         msg.respond(TERM);
       }
+      return;
+    }
+    if ('cancel' in parsed) {
+      cancel(msg, parsed.cancel);
       return;
     }
     const { command } = parsed;
@@ -119,6 +145,9 @@ export function startCommandDispatcher(opts: DispatcherOptions): CommandDispatch
     const state = journal.state(command.id);
     if (state === 'done') {
       msg.respond(ACK);
+    } else if (state === 'cancelled') {
+      opts.log('command cancelled; not run', { commandId: command.id });
+      finish(msg, command.id, { status: 'cancelled', error: 'cancelled: the agent did not run it' });
     } else if (state === 'started') {
       finish(msg, command.id, { status: 'failed', error: 'interrupted: the agent stopped while this command ran; it is not run again' });
     } else if (Date.parse(command.expiresAt) <= now().getTime()) {

@@ -52,6 +52,14 @@ describe('executeCommand', () => {
     });
   });
 
+  (process.platform === 'linux' ? it : it.skip)('reports a script stopped by a cancel as cancelled, with what it wrote', async () => {
+    const controller = new AbortController();
+    const running = executeCommand(command({ name: 'run-script', params: { interpreter: 'bash', script: 'echo started; sleep 30', timeoutSeconds: 60 } }), { signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    expect(await running).toMatchObject({ status: 'cancelled', stdout: 'started\n', error: expect.stringMatching(/^cancelled/), result: { cancelled: true, timedOut: false } });
+  });
+
   it('answers a ping with the agent version', async () => {
     expect(await executeCommand(command({ name: 'ping', params: {} }))).toMatchObject({ status: 'succeeded', result: { agentVersion: expect.any(String) } });
   });

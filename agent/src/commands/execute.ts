@@ -1,4 +1,4 @@
-import { MAX_COMMAND_OUTPUT, type AgentCommand, type CommandResult, type RunScriptParams } from '@vigie/core';
+import { MAX_COMMAND_OUTPUT, type AgentCommand, type CommandResult, type RunScriptParams } from '@vigie/core/agent';
 import type { CommandRunner } from '../exec';
 import { ping } from './ping';
 import { scheduleReboot } from './reboot';
@@ -7,7 +7,8 @@ import { findExecutable, runScript, type ScriptLanguage } from './run-script';
 
 /** A command's final report, without the fields the dispatcher adds (seq, command id, time). */
 export type CommandOutcome = Pick<CommandResult, 'exitCode' | 'stdout' | 'stderr' | 'durationMs' | 'error' | 'result'> & {
-  status: 'succeeded' | 'failed';
+  /** cancelled: a script stopped because its command was cancelled (the other commands run to their end). */
+  status: 'succeeded' | 'failed' | 'cancelled';
   /** Runs once the report is queued and the command acked (a reboot must not come before its own report). */
   afterReport?: () => void;
 };
@@ -17,6 +18,8 @@ export interface ExecuteOptions {
   runner?: CommandRunner;
   platform?: NodeJS.Platform;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Aborted when the command is cancelled while it runs. */
+  signal?: AbortSignal;
 }
 
 const failed = (error: unknown): CommandOutcome => ({ status: 'failed', error: (error instanceof Error ? error.message : String(error)).slice(0, 2000) });
@@ -34,16 +37,23 @@ async function runScriptCommand(params: RunScriptParams, options: ExecuteOptions
     script: params.script,
     timeoutMs: params.timeoutSeconds * 1000,
     maxOutputBytes: MAX_COMMAND_OUTPUT,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
-  const error = r.timedOut ? `timed out after ${params.timeoutSeconds} s` : r.signal ? `killed by ${r.signal}` : undefined;
+  const error = r.cancelled
+    ? `cancelled: the script was stopped${r.signal ? ` (${r.signal})` : ''}`
+    : r.timedOut
+      ? `timed out after ${params.timeoutSeconds} s`
+      : r.signal
+        ? `killed by ${r.signal}`
+        : undefined;
   return {
-    status: r.exitCode === 0 && !r.timedOut ? 'succeeded' : 'failed',
+    status: r.cancelled ? 'cancelled' : r.exitCode === 0 && !r.timedOut ? 'succeeded' : 'failed',
     exitCode: r.exitCode,
     stdout: r.stdout,
     stderr: r.stderr,
     durationMs: r.durationMs,
     ...(error ? { error } : {}),
-    result: { interpreter: r.interpreter, signal: r.signal, timedOut: r.timedOut, stdoutTruncated: r.stdoutTruncated, stderrTruncated: r.stderrTruncated },
+    result: { interpreter: r.interpreter, signal: r.signal, timedOut: r.timedOut, cancelled: r.cancelled, stdoutTruncated: r.stdoutTruncated, stderrTruncated: r.stderrTruncated },
   };
 }
 

@@ -4,13 +4,14 @@ import { fsyncDir } from '../durable-file';
 
 /**
  * What the agent did with each command, one empty file per command id in `dir`: `<id>.started` before it runs,
- * renamed `<id>.done` once its result is in the outbox. JetStream redelivers a command whose ack was lost (the
- * agent crashed or lost NATS before acking); the journal turns that redelivery into an ack (done) or a
- * "interrupted" report (started), never a second run of a script. Files outlive the COMMANDS stream's 7 days,
- * after which no redelivery can come, and are then removed.
+ * renamed `<id>.done` once its result is in the outbox; `<id>.cancelled` once a cancel notice for it came
+ * (maybe before the command itself). JetStream redelivers a command whose ack was lost (the agent crashed or
+ * lost NATS before acking); the journal turns that redelivery into an ack (done), a "cancelled" report
+ * (cancelled) or an "interrupted" report (started), never a second run of a script, nor a run of a cancelled
+ * one. Files outlive the COMMANDS stream's 7 days, after which no redelivery can come, and are then removed.
  */
 
-export type JournalState = 'new' | 'started' | 'done';
+export type JournalState = 'new' | 'started' | 'cancelled' | 'done';
 
 const KEEP_MS = 8 * 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 3600 * 1000;
@@ -30,7 +31,14 @@ export class CommandJournal {
 
   state(id: string): JournalState {
     if (fs.existsSync(this.file(id, 'done'))) return 'done';
+    if (fs.existsSync(this.file(id, 'cancelled'))) return 'cancelled';
     return fs.existsSync(this.file(id, 'started')) ? 'started' : 'new';
+  }
+
+  /** Durable before the notice is acked: a command delivered later (or again after a crash) is never run. */
+  markCancelled(id: string): void {
+    fs.closeSync(fs.openSync(this.file(id, 'cancelled'), 'w', 0o600));
+    fsyncDir(this.dir);
   }
 
   /** Durable before the command runs, so a crash during the run is known at the next start. */

@@ -76,6 +76,26 @@ linux('runScript', () => {
     expect(fs.readdirSync(tmpDir)).toEqual([]);
   });
 
+  it('a cancel (abort) stops the whole process group at once and says so', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const running = runScript({ language: 'bash', script: 'sleep 30 & echo $!; wait', timeoutMs: 60_000, signal: controller.signal }, { tmpDir, killGraceMs: 1000 });
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    const result = await running;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(result).toMatchObject({ cancelled: true, timedOut: false, exitCode: null, signal: 'SIGTERM' });
+    expect(alive(Number(result.stdout.trim()))).toBe(false);
+    // Already aborted before it starts: stopped at once too.
+    const early = await runScript({ language: 'bash', script: 'sleep 30', signal: AbortSignal.abort() }, { tmpDir });
+    expect(early).toMatchObject({ cancelled: true });
+    // A script that ended on its own is not cancelled by a late abort.
+    const late = new AbortController();
+    const done = await runScript({ language: 'bash', script: 'echo ok', signal: late.signal }, { tmpDir });
+    late.abort();
+    expect(done).toMatchObject({ cancelled: false, exitCode: 0, stdout: 'ok\n' });
+  });
+
   it('escalates to SIGKILL when the script ignores SIGTERM', async () => {
     const started = Date.now();
     const result = await runScript(

@@ -9,8 +9,8 @@ import path from 'node:path';
  *   is a clear error, not an ENOENT;
  * - the script goes to a private temporary directory (0700, file 0700) that is removed afterwards, so another
  *   local user can neither read nor swap it before it runs;
- * - the script runs in its own process group, so a timeout kills everything it started (SIGTERM, then SIGKILL
- *   after a grace period), not only the interpreter;
+ * - the script runs in its own process group, so a timeout or a cancel (`signal`) kills everything it started
+ *   (SIGTERM, then SIGKILL after a grace period), not only the interpreter;
  * - stdout and stderr are kept up to a cap each (the rest is read and discarded so the script never blocks on
  *   a full pipe), and the result says so.
  */
@@ -30,6 +30,8 @@ export interface RunScriptRequest {
   env?: Record<string, string>;
   /** Default: the script's private temporary directory. */
   cwd?: string;
+  /** Aborting it stops the script like a timeout does (the command was cancelled). */
+  signal?: AbortSignal;
 }
 
 export interface RunScriptResult {
@@ -38,6 +40,8 @@ export interface RunScriptResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
+  /** Stopped because `signal` was aborted. */
+  cancelled: boolean;
   stdout: string;
   stderr: string;
   stdoutTruncated: boolean;
@@ -186,6 +190,7 @@ export async function runScript(request: RunScriptRequest, options: RunScriptOpt
       maxOutputBytes: request.maxOutputBytes ?? 1024 * 1024,
       killGraceMs: options.killGraceMs ?? 5000,
       drainMs: options.drainMs ?? 1000,
+      signal: request.signal,
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -199,6 +204,7 @@ interface ExecuteOptions {
   maxOutputBytes: number;
   killGraceMs: number;
   drainMs: number;
+  signal: AbortSignal | undefined;
 }
 
 function execute(interpreter: string, args: string[], options: ExecuteOptions): Promise<RunScriptResult> {
@@ -219,6 +225,7 @@ function execute(interpreter: string, args: string[], options: ExecuteOptions): 
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
 
     let timedOut = false;
+    let cancelled = false;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
@@ -232,8 +239,8 @@ function execute(interpreter: string, args: string[], options: ExecuteOptions): 
         // already gone
       }
     };
-    const timeoutTimer = setTimeout(() => {
-      timedOut = true;
+    const stopping = () => timedOut || cancelled;
+    const stopTree = () => {
       signalTree('SIGTERM');
       killTimer = setTimeout(() => {
         signalTree('SIGKILL');
@@ -244,21 +251,36 @@ function execute(interpreter: string, args: string[], options: ExecuteOptions): 
           finish();
         }, options.drainMs);
       }, options.killGraceMs);
+    };
+    const timeoutTimer = setTimeout(() => {
+      if (stopping()) return;
+      timedOut = true;
+      stopTree();
     }, options.timeoutMs);
+    const onAbort = () => {
+      // A script that ended on its own was not cancelled, whatever comes after.
+      if (stopping() || settled || exit) return;
+      cancelled = true;
+      stopTree();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
 
     const finish = () => {
       if (settled) return;
       settled = true;
       clearTimeout(timeoutTimer);
       clearTimeout(drainTimer);
-      // After a timeout, nothing the script started survives.
-      if (timedOut) signalTree('SIGKILL');
+      options.signal?.removeEventListener('abort', onAbort);
+      // After a timeout or a cancel, nothing the script started survives.
+      if (stopping()) signalTree('SIGKILL');
       clearTimeout(killTimer);
       resolve({
         interpreter,
         exitCode: exit?.code ?? null,
         signal: exit?.signal ?? null,
         timedOut,
+        cancelled,
         stdout: stdout.text(),
         stderr: stderr.text(),
         stdoutTruncated: stdout.truncated,
@@ -272,12 +294,13 @@ function execute(interpreter: string, args: string[], options: ExecuteOptions): 
       settled = true;
       clearTimeout(timeoutTimer);
       clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
       reject(error);
     });
     child.once('exit', (code, signal) => {
       exit = { code, signal };
       // A background process the script started may keep the pipes open: do not wait for it forever.
-      if (!timedOut) {
+      if (!stopping()) {
         drainTimer = setTimeout(() => {
           child.stdout.destroy();
           child.stderr.destroy();

@@ -38,7 +38,7 @@ export interface WatchList {
   processes: readonly string[];
 }
 
-/** `nginx, postgresql` → ['nginx', 'postgresql'] (a per-agent option until policies send the list); absent → watch nothing. */
+/** `nginx, postgresql` → ['nginx', 'postgresql'] (the command line's list, until a policy sends one); absent → watch nothing. */
 export function nameList(value: string | undefined): string[] {
   return [...new Set((value ?? '').split(',').map((n) => n.trim()).filter(Boolean))];
 }

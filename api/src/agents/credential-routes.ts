@@ -12,6 +12,7 @@ import type { AppDeps } from '../deps';
 import { publicRoute, route, type AnyRoute, type AuthedContext } from '../http/route';
 import { hashOpaqueToken } from '../auth/tokens';
 import { agentRefused, lazyAgentSigner } from './credentials';
+import { removeMachineConsumer, removeOrphanConsumers } from './command-publisher';
 import { createAccountPublisher, type AccountPublisher } from './nats-account';
 
 const ADMIN_ROLES = ['admin', 'manager'] as const;
@@ -120,7 +121,9 @@ export function agentCredentialRoutes(deps: AppDeps): AnyRoute[] {
       status: 200,
       handler: async (ctx) => {
         await revoke(ctx, 'deleted');
-        return publishRevocations();
+        const revocation = await publishRevocations();
+        await removeCommandConsumer(deps, ctx.actor.tenantId, ctx.params.id);
+        return revocation;
       },
     }),
   ];
@@ -130,18 +133,49 @@ export function accountPublisherFor(deps: AppDeps): AccountPublisher | null {
   return deps.config.NATS_KEYS_FILE ? createAccountPublisher({ keysFile: deps.config.NATS_KEYS_FILE, natsUrl: deps.config.NATS_URL, db: deps.db }) : null;
 }
 
+/**
+ * After a delete is committed, its machine's command consumer goes too (it would keep the machine's pending
+ * commands forever). Best effort: NATS being away leaves it to the reconcile loop.
+ */
+async function removeCommandConsumer(deps: AppDeps, tenantId: string, machineId: string): Promise<void> {
+  const nc = deps.nats();
+  if (!nc || nc.isClosed()) {
+    deps.log.warn({ machineId }, 'machine deleted; NATS is away, its command consumer is left to the reconcile loop');
+    return;
+  }
+  await removeMachineConsumer(nc, tenantId, machineId).catch((err: unknown) =>
+    deps.log.warn({ err, machineId }, 'machine deleted; its command consumer was not removed yet (the reconcile loop will)'),
+  );
+}
+
+/** Removes the command consumers of machines deleted while NATS was away; how many went. Exported for tests. */
+export async function reconcileCommandConsumers(deps: Pick<AppDeps, 'db' | 'nats'>): Promise<number> {
+  const nc = deps.nats();
+  if (!nc || nc.isClosed()) return 0;
+  return removeOrphanConsumers(nc, (ids) => machineCredentialsRepo.existingMachines(deps.db, ids));
+}
+
 /** Revocations that could not reach NATS (it was down), or that a NATS restart dropped, are published again. */
 const RECONCILE_EVERY_MS = 5 * 60 * 1000;
 
-/** Publishes the account's revocations soon after boot, then every few minutes; returns the stop function. */
+/**
+ * Publishes the account's revocations soon after boot, then every few minutes, and removes the command
+ * consumers deleted machines left behind; returns the stop function.
+ */
 export function startRevocationReconciler(deps: AppDeps): () => void {
   const publisher = accountPublisherFor(deps);
-  if (!publisher) return () => {};
-  const reconcile = () =>
-    void publisher.publish().then(
+  const reconcile = () => {
+    void publisher?.publish().then(
       ({ revoked }) => deps.log.debug({ revoked }, 'NATS account revocations published'),
       (err: unknown) => deps.log.warn({ err }, 'NATS account revocations not published; will retry'),
     );
+    void reconcileCommandConsumers(deps).then(
+      (removed) => {
+        if (removed) deps.log.info({ removed }, 'command consumers of deleted machines removed');
+      },
+      (err: unknown) => deps.log.warn({ err }, 'command consumers of deleted machines not removed; will retry'),
+    );
+  };
   const first = setTimeout(reconcile, 1000);
   const every = setInterval(reconcile, RECONCILE_EVERY_MS);
   return () => {

@@ -22,8 +22,13 @@ interface TenantWatch {
   since: Date | null;
   /** What was last sent per machine: the overlapping windows find the same rows again. */
   sent: Map<string, string>;
+  /** The tenant's offline delay at the last read. */
+  offlineAfterMs: number | null;
   timer: NodeJS.Timeout | null;
 }
+
+/** From the beginning: every machine. */
+const EVERYTHING = new Date(0);
 
 /** What the fleet views show of a machine: a change of any of it is worth an event. */
 const fingerprint = (m: FleetMachine) => JSON.stringify([m.online, m.lastSeenAt, m.latestMetrics?.at, m.disabledAt, m.hostname, m.agentVersion, m.osName]);
@@ -46,7 +51,7 @@ export class FleetWatcher {
   subscribe(tenantId: string, listener: Listener): () => void {
     let watch = this.tenants.get(tenantId);
     if (!watch) {
-      watch = { listeners: new Set(), since: null, sent: new Map(), timer: null };
+      watch = { listeners: new Set(), since: null, sent: new Map(), offlineAfterMs: null, timer: null };
       this.tenants.set(tenantId, watch);
       this.schedule(tenantId, watch, 0);
     }
@@ -68,8 +73,14 @@ export class FleetWatcher {
 
   private async poll(tenantId: string, watch: TenantWatch): Promise<void> {
     try {
-      const { at, machines } = await withTenant(this.db, tenantId, (tx) => machinesRepo.listMachineChanges(tx, watch.since));
+      const { at, offlineAfterMs, machines } = await withTenant(this.db, tenantId, async (tx) => {
+        const changes = await machinesRepo.listMachineChanges(tx, watch.since);
+        if (watch.offlineAfterMs === null || changes.offlineAfterMs === watch.offlineAfterMs) return changes;
+        // The tenant changed its offline delay: any machine may have crossed it, not only those of the window.
+        return machinesRepo.listMachineChanges(tx, EVERYTHING);
+      });
       watch.since = at;
+      watch.offlineAfterMs = offlineAfterMs;
       for (const machine of machines) {
         const print = fingerprint(machine);
         if (watch.sent.get(machine.id) === print) continue;

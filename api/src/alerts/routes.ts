@@ -32,8 +32,8 @@ type Ctx = AuthedContext<unknown, unknown, unknown>;
 
 const field = (path: string, message: string) => AppError.invalid(`${path}: ${message}`, [{ path, message }]);
 
-/** A scope must name a client, site or machine of the tenant. */
-async function checkScope(tx: TenantTx, scope: AlertScope): Promise<void> {
+/** A scope must name a client, site or machine of the tenant (agent policies check theirs the same way). */
+export async function checkScope(tx: TenantTx, scope: AlertScope): Promise<void> {
   if (scope.kind === 'client' && !(await clientsRepo.findClient(tx, scope.id))) throw field('scope.id', 'unknown client');
   if (scope.kind === 'site' && !(await clientsRepo.findSite(tx, scope.id))) throw field('scope.id', 'unknown site');
   if (scope.kind === 'machine' && !(await machinesRepo.findMachine(tx, scope.id))) throw field('scope.id', 'unknown machine');

@@ -84,9 +84,20 @@ export function mountRoutes(router: Router, routes: AnyRoute[], deps: AppDeps, a
         }
         result = await def.handler(authedContext(base, actor, (work) => withTenant(deps.db, actor.tenantId, work)));
       }
+      if (def.etag && notModified(req, res, def.etag(result as never))) return;
       send(res, status, result);
     });
   }
+}
+
+/** Sets the ETag; true when the client's If-None-Match names it (then 304 was sent). */
+function notModified(req: Request, res: Response, etag: string): boolean {
+  const tag = `"${etag}"`;
+  res.setHeader('ETag', tag);
+  const given = (req.get('If-None-Match') ?? '').split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (!given.includes(tag) && !given.includes('*')) return false;
+  res.status(304).end();
+  return true;
 }
 
 function send(res: Response, status: number, body: unknown): void {

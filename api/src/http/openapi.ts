@@ -32,6 +32,7 @@ export function buildOpenApi(routes: AnyRoute[], version: string): ReturnType<ty
           : def.produces
             ? { description: 'Success', content: { [def.produces]: { schema: binary } } }
             : { description: 'Success, no content' },
+        ...(def.etag ? { '304': { description: 'Not modified: If-None-Match names the current ETag' } } : {}),
         '400': problem('Invalid input (unknown fields are rejected)'),
         ...(def.auth === 'public' ? {} : { '401': problem('Missing or invalid token'), '403': problem('Role not allowed') }),
         ...(def.params ? { '404': problem('Not found, or another tenant’s') } : {}),

@@ -70,6 +70,12 @@ interface RouteShape<B, Q, P, R> {
   rawBody?: { types: string[]; limit: string | number };
   /** Media type of a binary response (the handler returns a `BinaryResponse`). */
   produces?: string;
+  /**
+   * Strong ETag of a GET's response (the quotes are added): an If-None-Match naming it answers 304 without a body.
+   * Checked here rather than by Express, which treats the `Cache-Control: no-cache` that fetch() adds to every
+   * conditional request as a reload and never answers 304 to it.
+   */
+  etag?: (body: R extends z.ZodType ? z.input<R> : never) => string;
 }
 
 /** A non-JSON response body, e.g. an image. */

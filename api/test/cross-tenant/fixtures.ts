@@ -455,17 +455,18 @@ async function enrollMachine(api: TestApi, owner: Session): Promise<string> {
   return res.body.machineId;
 }
 
+async function createCommand(api: TestApi, owner: Session): Promise<Record<string, string>> {
+  const machineId = await enrollMachine(api, owner);
+  const res = await api.call('POST', `/api/v1/machines/${machineId}/commands`, { token: owner.token, body: { name: 'ping' } });
+  if (res.status !== 201) throw new Error(`fixture command: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.id };
+}
+
 crossTenantFixtures.push(
   { path: '/machines/:id/commands', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }), validBody: { post: { name: 'ping' } } },
-  {
-    path: '/commands/:id',
-    async create(api, owner) {
-      const machineId = await enrollMachine(api, owner);
-      const res = await api.call('POST', `/api/v1/machines/${machineId}/commands`, { token: owner.token, body: { name: 'ping' } });
-      if (res.status !== 201) throw new Error(`fixture command: ${res.status} ${JSON.stringify(res.body)}`);
-      return { id: res.body.id };
-    },
-  },
+  { path: '/commands/:id', create: createCommand },
+  // Tenant A's command, still sent: tenant B may not cancel it.
+  { path: '/commands/:id/cancel', create: createCommand },
 );
 
 // RMM alerting: tenant A's alert rule, an alert of it on A's machine, and A's machine tags.
@@ -510,4 +511,16 @@ crossTenantFixtures.push(
   { path: '/machines/:id/services', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }) },
   { path: '/machines/:id/security', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }) },
   { path: '/machines/:id/events', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }) },
+);
+
+// Agent policies: tenant A's policy, and the policy tenant A's machine follows.
+async function createAgentPolicy(api: TestApi, owner: Session): Promise<string> {
+  const res = await api.call('POST', '/api/v1/agent-policies', { token: owner.token, body: { name: 'Victim policy', watchServices: ['nginx'] } });
+  if (res.status !== 201) throw new Error(`fixture agent policy: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+crossTenantFixtures.push(
+  { path: '/agent-policies/:id', create: async (api, owner) => ({ id: await createAgentPolicy(api, owner) }), validBody: { patch: { name: 'Hijacked', metricsIntervalSeconds: 300 } } },
+  { path: '/machines/:id/policy', create: async (api, owner) => ({ id: await enrollMachine(api, owner) }) },
 );

@@ -205,7 +205,8 @@ export type AlertRule = AlertRuleDefinition & {
   updatedAt: string;
 };
 
-const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
+/** `a,b` in a query string → ['a', 'b'], each one of `values`. */
+export const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()
     .transform((s) => s.split(',').filter(Boolean))

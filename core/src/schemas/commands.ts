@@ -8,11 +8,15 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /**
  * queued: saved, not yet accepted by JetStream; sent: in the COMMANDS stream, waiting for the agent;
- * running: the agent started it; succeeded | failed: ran; expired: the agent got it after `expiresAt`, not run.
+ * running: the agent started it; succeeded | failed: ran; expired: not run, because the agent got it after
+ * `expiresAt` or the server's sweep found nobody took it in time; cancelled: a user cancelled it (the agent
+ * does not run it, or stops the script it runs).
  */
-export const COMMAND_STATUSES = ['queued', 'sent', 'running', 'succeeded', 'failed', 'expired'] as const;
+export const COMMAND_STATUSES = ['queued', 'sent', 'running', 'succeeded', 'failed', 'expired', 'cancelled'] as const;
 export type CommandStatus = (typeof COMMAND_STATUSES)[number];
-export const FINAL_COMMAND_STATUSES: readonly CommandStatus[] = ['succeeded', 'failed', 'expired'];
+export const FINAL_COMMAND_STATUSES: readonly CommandStatus[] = ['succeeded', 'failed', 'expired', 'cancelled'];
+/** What a cancel may stop: a command not final yet. */
+export const CANCELLABLE_COMMAND_STATUSES: readonly CommandStatus[] = ['queued', 'sent', 'running'];
 
 export const SCRIPT_INTERPRETERS = ['auto', 'bash', 'sh', 'powershell', 'python'] as const;
 export type ScriptInterpreter = (typeof SCRIPT_INTERPRETERS)[number];
@@ -69,6 +73,17 @@ export const agentCommandSchema = z.discriminatedUnion('name', [
 ]);
 export type AgentCommand = z.infer<typeof agentCommandSchema>;
 
+/** The subject suffix of cancel notices (`<commands>.cancel`); never a command name. */
+export const CANCEL_NOTICE_NAME = 'cancel';
+
+/**
+ * A cancel notice (same stream and consumer as the commands, so an offline agent gets it when it reconnects):
+ * the agent never runs that command, or stops it if it runs. It has no `id`, so an agent that predates
+ * cancelling terminates it instead of reporting on the command.
+ */
+export const agentCancelNoticeSchema = z.object({ name: z.literal(CANCEL_NOTICE_NAME), commandId: z.uuid() });
+export type AgentCancelNotice = z.infer<typeof agentCancelNoticeSchema>;
+
 const output = z.string().max(MAX_COMMAND_OUTPUT);
 
 /**
@@ -78,7 +93,7 @@ const output = z.string().max(MAX_COMMAND_OUTPUT);
 export const commandResultSchema = z.object({
   seq: z.number().int().positive(),
   commandId: z.uuid(),
-  status: z.enum(['running', 'succeeded', 'failed', 'expired']),
+  status: z.enum(['running', 'succeeded', 'failed', 'expired', 'cancelled']).meta({ description: 'cancelled: the agent stopped the command (or did not start it) on a cancel notice' }),
   at: isoDate.meta({ description: 'the agent’s clock when it started (running) or finished' }),
   exitCode: z.number().int().nullable().optional(),
   stdout: output.optional(),
@@ -109,6 +124,9 @@ export const machineCommandSchema = z
     durationMs: z.number().int().nullable(),
     error: z.string().nullable(),
     result: z.record(z.string(), z.unknown()).nullable(),
+    cancelledAt: isoDate.nullable(),
+    cancelledBy: z.uuid().nullable(),
+    cancelledByName: z.string().nullable(),
   })
   .meta({ id: 'MachineCommand' });
 export type MachineCommand = z.infer<typeof machineCommandSchema>;

@@ -53,3 +53,10 @@ export async function listRevocationsSince(db: Db, since: Date): Promise<{ nkeyP
   const { rows } = await db.raw('select nkey_public, revoked_at from rmm_agent_revocations(?)', [since]);
   return (rows as { nkey_public: string; revoked_at: Date }[]).map((r) => ({ nkeyPublic: r.nkey_public, revokedAt: r.revoked_at }));
 }
+
+/** Which of these machine ids still exist, in any tenant (to find command consumers left by deleted machines). */
+export async function existingMachines(db: Db, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const { rows } = await db.raw('select id from rmm_existing_machines(?::uuid[])', [ids]);
+  return new Set((rows as { id: string }[]).map((r) => r.id));
+}

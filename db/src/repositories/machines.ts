@@ -1,12 +1,16 @@
 import type { Knex } from 'knex';
-import type { EnrollmentToken, FleetMachine, Machine, MACHINE_SORTS, MachineListQuery, Page, TelemetryKind } from '@vigie/core';
+import { DEFAULT_OFFLINE_AFTER_SECONDS, type EnrollmentToken, type FleetMachine, type Machine, type MACHINE_SORTS, type MachineListQuery, type Page, type TelemetryKind } from '@vigie/core';
 import { paginate } from '../pagination';
 import { likePattern } from '../query-helpers';
 import type { Db } from '../connection';
 import type { TenantTx } from '../tenancy';
 
-/** A machine is online when its last heartbeat is younger than this (DESIGN: 150 s by default). */
-export const OFFLINE_AFTER_MS = 150_000;
+/**
+ * A machine is online when its last heartbeat is younger than its tenant's `offline_after_seconds` (the
+ * threshold ingest's offline alerts use too; 150 s by default). Read in the same query as the machines, from
+ * the tenant's settings row, which row-level security narrows to the transaction's tenant.
+ */
+const OFFLINE_AFTER_SECONDS_SQL = `coalesce((select ts.offline_after_seconds from tenant_settings ts), ${DEFAULT_OFFLINE_AFTER_SECONDS})`;
 
 interface TokenRow {
   id: string;
@@ -92,7 +96,15 @@ interface MachineRow {
   disabled_at: Date | null;
   last_seen_at: Date | null;
   created_at: Date;
+  /** Selected with the row (OFFLINE_AFTER_SECONDS_SQL); absent on a row just inserted, never seen yet. */
+  offline_after_seconds?: number;
 }
+
+const isOnline = (r: MachineRow, now: number) =>
+  !r.disabled_at && !!r.last_seen_at && now - r.last_seen_at.getTime() < (r.offline_after_seconds ?? DEFAULT_OFFLINE_AFTER_SECONDS) * 1000;
+
+/** Machines with their tenant's offline threshold. */
+const selectMachines = (tx: TenantTx) => tx('machines').select('machines.*', tx.raw(`${OFFLINE_AFTER_SECONDS_SQL} as offline_after_seconds`));
 
 const toMachine = (r: MachineRow, now = Date.now()): Machine => ({
   id: r.id,
@@ -105,7 +117,7 @@ const toMachine = (r: MachineRow, now = Date.now()): Machine => ({
   ramTotal: r.ram_total_bytes,
   agentVersion: r.agent_version,
   lastSeenAt: r.last_seen_at?.toISOString() ?? null,
-  online: !r.disabled_at && !!r.last_seen_at && now - r.last_seen_at.getTime() < OFFLINE_AFTER_MS,
+  online: isOnline(r, now),
   lastInventoryAt: null,
   disabledAt: r.disabled_at?.toISOString() ?? null,
   jwtExpiresAt: r.jwt_expires_at.toISOString(),
@@ -152,7 +164,7 @@ export async function insertMachine(tx: TenantTx, m: NewMachine): Promise<Machin
 }
 
 export async function listMachines(tx: TenantTx, filter: { clientId?: string | undefined } = {}): Promise<Machine[]> {
-  const q = tx('machines').orderBy([{ column: 'hostname' }, { column: 'id' }]).limit(1000);
+  const q = selectMachines(tx).orderBy([{ column: 'hostname' }, { column: 'id' }]).limit(1000);
   if (filter.clientId) void q.where({ client_id: filter.clientId });
   return ((await q) as MachineRow[]).map((r) => toMachine(r));
 }
@@ -194,19 +206,20 @@ function selectFleetMachines(tx: TenantTx): Knex.QueryBuilder {
          order by mm.collected_at desc limit 1
        ) lm on true`,
     )
-    .select('m.*', 'c.name as client_name', 's.name as site_name', 'lm.metrics_at', 'lm.cpu_percent', 'lm.mem_used_bytes', 'lm.mem_total_bytes');
+    .select('m.*', 'c.name as client_name', 's.name as site_name', 'lm.metrics_at', 'lm.cpu_percent', 'lm.mem_used_bytes', 'lm.mem_total_bytes')
+    .select(tx.raw(`${OFFLINE_AFTER_SECONDS_SQL} as offline_after_seconds`));
 }
 
-const OFFLINE_AFTER = `${OFFLINE_AFTER_MS} milliseconds`;
+/** "Seen within the tenant's threshold", by the database clock like the writers of last_seen_at. */
+const SEEN_RECENTLY = `m.last_seen_at > now() - make_interval(secs => ${OFFLINE_AFTER_SECONDS_SQL})`;
 
 /** The fleet: filters (client, site, online state, OS, hostname), keyset pages sorted by hostname by default. */
 export async function listFleetMachines(tx: TenantTx, query: MachineListQuery): Promise<Page<FleetMachine>> {
   const q = selectFleetMachines(tx);
   if (query.clientId) void q.where('m.client_id', query.clientId);
   if (query.siteId) void q.where('m.site_id', query.siteId);
-  if (query.status === 'online') void q.whereNull('m.disabled_at').whereRaw('m.last_seen_at > now() - ?::interval', [OFFLINE_AFTER]);
-  if (query.status === 'offline')
-    void q.where((w) => w.whereNotNull('m.disabled_at').orWhereNull('m.last_seen_at').orWhereRaw('m.last_seen_at <= now() - ?::interval', [OFFLINE_AFTER]));
+  if (query.status === 'online') void q.whereNull('m.disabled_at').whereRaw(SEEN_RECENTLY);
+  if (query.status === 'offline') void q.where((w) => w.whereNotNull('m.disabled_at').orWhereNull('m.last_seen_at').orWhereRaw(`not (${SEEN_RECENTLY})`));
   if (query.os) void q.whereILike('m.os_name', likePattern(query.os));
   if (query.q) void q.whereILike('m.hostname', likePattern(query.q));
   const now = Date.now();
@@ -231,13 +244,15 @@ export async function findFleetMachine(tx: TenantTx, id: string): Promise<FleetM
 
 /**
  * The machines that may have changed since `since` (database time, now when absent): seen, enrolled, disabled
- * or gone offline (their last contact crossed the offline delay) in between; `at` is the database time of this read,
- * the next `since`. The window starts `marginMs` earlier, since a writer's now() is its transaction's start,
- * before its commit: windows overlap, so callers drop what they already sent.
+ * or gone offline (their last contact crossed the tenant's offline delay) in between; `at` is the database time
+ * of this read, the next `since`, and `offlineAfterMs` the delay used. The window starts `marginMs` earlier,
+ * since a writer's now() is its transaction's start, before its commit: windows overlap, so callers drop what
+ * they already sent.
  */
-export async function listMachineChanges(tx: TenantTx, since: Date | null, marginMs = 10_000): Promise<{ at: Date; machines: FleetMachine[] }> {
-  const { rows } = await tx.raw('select now() as at');
-  const at = (rows[0] as { at: Date }).at;
+export async function listMachineChanges(tx: TenantTx, since: Date | null, marginMs = 10_000): Promise<{ at: Date; offlineAfterMs: number; machines: FleetMachine[] }> {
+  const { rows } = await tx.raw(`select now() as at, ${OFFLINE_AFTER_SECONDS_SQL} as seconds`);
+  const { at, seconds } = rows[0] as { at: Date; seconds: number };
+  const offlineAfterMs = Number(seconds) * 1000;
   const from = new Date((since ?? at).getTime() - marginMs);
   const rowsChanged = (await selectFleetMachines(tx)
     .where((w) =>
@@ -245,15 +260,15 @@ export async function listMachineChanges(tx: TenantTx, since: Date | null, margi
         .where('m.last_seen_at', '>', from)
         .orWhere('m.created_at', '>', from)
         .orWhere('m.disabled_at', '>', from)
-        .orWhere((x) => x.where('m.last_seen_at', '>', new Date(from.getTime() - OFFLINE_AFTER_MS)).where('m.last_seen_at', '<=', new Date(at.getTime() - OFFLINE_AFTER_MS))),
+        .orWhere((x) => x.where('m.last_seen_at', '>', new Date(from.getTime() - offlineAfterMs)).where('m.last_seen_at', '<=', new Date(at.getTime() - offlineAfterMs))),
     )
     .orderBy('m.id')
     .limit(10_000)) as FleetMachineRow[];
-  return { at, machines: rowsChanged.map((r) => toFleetMachine(r, at.getTime())) };
+  return { at, offlineAfterMs, machines: rowsChanged.map((r) => toFleetMachine(r, at.getTime())) };
 }
 
 export async function findMachine(tx: TenantTx, id: string): Promise<Machine | undefined> {
-  const row = (await tx('machines').where({ id }).first()) as MachineRow | undefined;
+  const row = (await selectMachines(tx).where({ id }).first()) as MachineRow | undefined;
   return row ? toMachine(row) : undefined;
 }
 
@@ -277,6 +292,66 @@ export async function recordTelemetry(tx: TenantTx, tenantId: string, machineId:
     .where({ id: machineId })
     .update({ last_seen_at: tx.raw('greatest(last_seen_at, now())'), last_seq: tx.raw('greatest(last_seq, ?)', [seq]) });
   return 'stored';
+}
+
+export interface TelemetryEntry {
+  machineId: string;
+  seq: number;
+}
+
+/**
+ * Records a batch of telemetry messages of machines of the transaction's tenant in one statement, with the same
+ * outcome per message as recordTelemetry. The machines' rows are locked in id order before they are moved
+ * forward, so two batches stored at once wait for each other instead of deadlocking.
+ */
+export async function recordTelemetryBatch(tx: TenantTx, tenantId: string, entries: readonly TelemetryEntry[], kind: TelemetryKind): Promise<TelemetryReceipt[]> {
+  if (!entries.length) return [];
+  const { rows } = await tx.raw(
+    `
+    with input as (
+      select * from unnest(?::uuid[], ?::bigint[]) as x(machine_id, seq)
+    ),
+    known as (
+      select distinct i.machine_id, i.seq from input i
+      join machines m on m.id = i.machine_id and m.tenant_id = ?::uuid and m.disabled_at is null
+    ),
+    receipts as (
+      insert into telemetry_receipts (tenant_id, machine_id, seq, kind)
+      select ?::uuid, machine_id, seq, ? from known order by machine_id, seq
+      on conflict do nothing
+      returning machine_id, seq
+    ),
+    latest as (
+      select machine_id, max(seq) as seq from receipts group by 1
+    ),
+    locked as (
+      select m.id from machines m where m.id in (select machine_id from latest) order by m.id for no key update
+    ),
+    seen as (
+      update machines m set last_seen_at = greatest(m.last_seen_at, now()), last_seq = greatest(m.last_seq, l.seq)
+      from locked k join latest l on l.machine_id = k.id
+      where m.id = k.id
+      returning 1
+    )
+    select (select coalesce(json_agg(machine_id::text || ':' || seq), '[]') from receipts) as stored,
+           (select coalesce(json_agg(distinct machine_id), '[]') from known) as known,
+           (select count(*) from seen)::int as machines`,
+    [entries.map((e) => e.machineId), entries.map((e) => e.seq), tenantId, tenantId, kind],
+  );
+  const r = rows[0] as { stored: string[]; known: string[] };
+  const stored = new Set(r.stored);
+  const known = new Set(r.known);
+  // A message repeated within the batch is stored once: the first occurrence counts, the others are duplicates.
+  const seen = new Set<string>();
+  return entries.map(({ machineId, seq }) => {
+    const key = `${machineId}:${seq}`;
+    if (!known.has(machineId)) return 'unknown_machine';
+    if (stored.has(key) && !seen.has(key)) {
+      seen.add(key);
+      return 'stored';
+    }
+    return 'duplicate';
+  });
 }
 
 export async function countTelemetry(tx: TenantTx, machineId: string, kind?: TelemetryKind): Promise<number> {

@@ -26,6 +26,9 @@ export const sendCommand = (machineId: string, body: CreateCommandBody, idempote
 export const listMachineCommands = (machineId: string, params: { limit?: number; cursor?: string }) =>
   http.get<Page<MachineCommand>>(`/machines/${id(machineId)}/commands`, params);
 export const getCommand = (commandId: string) => http.get<MachineCommand>(`/commands/${id(commandId)}`);
+/** Ends a queued, sent or running command as cancelled (409 once it is final); the agent is told. */
+export const cancelCommand = (commandId: string, idempotencyKey?: string) =>
+  http.post<MachineCommand>(`/commands/${id(commandId)}/cancel`, undefined, idempotent(idempotencyKey));
 
 // Alerts (staff read).
 

@@ -5,6 +5,7 @@ import billingEn from './billing.en';
 import planningEn from './planning.en';
 import fleetEn from './fleet.en';
 import rmmEn from './rmm.en';
+import policiesEn from './policies.en';
 
 /** English: same keys as fr.ts (checked by the type). */
 const en: MessageSchema = {
@@ -48,6 +49,7 @@ const en: MessageSchema = {
     fleetMachines: 'Machines',
     fleetAlerts: 'Alerts',
     fleetAlertRules: 'Alert rules',
+    fleetPolicies: 'Agent policies',
     fleetEnrollment: 'Enrollment tokens',
     playbooks: 'Playbooks',
     settingsSection: 'Settings',
@@ -765,6 +767,7 @@ const en: MessageSchema = {
   planning: planningEn,
   fleet: fleetEn,
   rmm: rmmEn,
+  policies: policiesEn,
   reminders: {
     mine: 'My reminders',
     create: 'New reminder',

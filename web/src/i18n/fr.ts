@@ -8,6 +8,7 @@ import billingFr from './billing.fr';
 import planningFr from './planning.fr';
 import fleetFr from './fleet.fr';
 import rmmFr from './rmm.fr';
+import policiesFr from './policies.fr';
 
 const fr = {
   app: { name: 'Vigie', skipToContent: 'Aller au contenu' },
@@ -50,6 +51,7 @@ const fr = {
     fleetMachines: 'Machines',
     fleetAlerts: 'Alertes',
     fleetAlertRules: 'Règles d’alerte',
+    fleetPolicies: 'Politiques d’agent',
     fleetEnrollment: 'Jetons d’enrôlement',
     playbooks: 'Playbooks',
     settingsSection: 'Paramètres',
@@ -767,6 +769,7 @@ const fr = {
   planning: planningFr,
   fleet: fleetFr,
   rmm: rmmFr,
+  policies: policiesFr,
   reminders: {
     mine: 'Mes rappels',
     create: 'Nouveau rappel',

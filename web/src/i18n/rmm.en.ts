@@ -31,6 +31,7 @@ const rmmEn: typeof rmmFr = {
       succeeded: 'Succeeded',
       failed: 'Failed',
       expired: 'Expired',
+      cancelled: 'Cancelled',
       finished: 'Finished',
     },
     waitingFor: {
@@ -50,6 +51,15 @@ const rmmEn: typeof rmmFr = {
     askedService: 'Restart of the service “{service}”.',
     askedReboot: 'Reboot of the machine after {delay} s.',
     askedPing: 'Checks that the agent answers.',
+    cancel: 'Cancel the command',
+    cancelShort: 'Cancel',
+    cancelTitle: 'Cancel this command?',
+    cancelConfirm: 'The agent will not run it, even if it gets it later: an offline machine learns it when it reconnects.',
+    cancelConfirmScript: 'The agent stops the running script and everything it started; what was already done is not undone.',
+    cancelConfirmStarted: 'The agent has already started this command: it will run to its end, but stay marked as cancelled.',
+    cancelKeep: 'Keep it',
+    cancelDone: 'Command cancelled.',
+    cancelledBy: 'Cancelled by {who} on {at}.',
   },
   script: {
     title: 'Run a script on {hostname}',

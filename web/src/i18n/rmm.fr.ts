@@ -32,6 +32,7 @@ const rmmFr = {
       succeeded: 'Réussie',
       failed: 'Échouée',
       expired: 'Expirée',
+      cancelled: 'Annulée',
       finished: 'Terminée',
     },
     waitingFor: {
@@ -51,6 +52,15 @@ const rmmFr = {
     askedService: 'Redémarrage du service « {service} ».',
     askedReboot: 'Redémarrage de la machine après {delay} s.',
     askedPing: 'Vérifie que l’agent répond.',
+    cancel: 'Annuler la commande',
+    cancelShort: 'Annuler',
+    cancelTitle: 'Annuler cette commande ?',
+    cancelConfirm: 'L’agent ne l’exécutera pas, même s’il la reçoit plus tard : une machine hors ligne l’apprend à sa reconnexion.',
+    cancelConfirmScript: 'L’agent arrête le script en cours et tout ce qu’il a lancé ; ce qui a déjà été fait n’est pas défait.',
+    cancelConfirmStarted: 'L’agent a déjà commencé cette commande : elle ira à son terme, mais restera marquée comme annulée.',
+    cancelKeep: 'Ne pas annuler',
+    cancelDone: 'Commande annulée.',
+    cancelledBy: 'Annulée par {who} le {at}.',
   },
   script: {
     title: 'Exécuter un script sur {hostname}',

@@ -97,6 +97,7 @@ export const STAFF_NAV: readonly NavEntry[] = [
       { key: 'fleetMachines', testKey: 'fleet-machines', icon: 'computer', path: '/fleet' },
       { key: 'fleetAlerts', testKey: 'fleet-alerts', icon: 'notifications_active', path: '/fleet/alerts' },
       { key: 'fleetAlertRules', testKey: 'fleet-alert-rules', icon: 'rule', path: '/fleet/alert-rules' },
+      { key: 'fleetPolicies', testKey: 'fleet-policies', icon: 'policy', path: '/fleet/policies' },
       { key: 'fleetEnrollment', testKey: 'fleet-enrollment', icon: 'key', path: '/fleet/enrollment', roles: FINANCE },
     ],
   },

@@ -102,7 +102,7 @@ const billingRoutes: RouteRecordRaw = {
 
 /**
  * Parc (fleet): the machines, one machine (live state, metrics, commands, alerts), the alerts and their rules,
- * the enrollment tokens (admins, managers).
+ * the agent policies, the enrollment tokens (admins, managers).
  */
 const fleetRoutes: RouteRecordRaw = {
   path: 'fleet',
@@ -117,6 +117,7 @@ const fleetRoutes: RouteRecordRaw = {
     },
     { path: 'alerts', name: 'fleet-alerts', component: () => import('@/pages/AlertsPage.vue'), meta: { titleKey: 'nav.fleetAlerts' } },
     { path: 'alert-rules', name: 'fleet-alert-rules', component: () => import('@/pages/AlertRulesPage.vue'), meta: { titleKey: 'nav.fleetAlertRules' } },
+    { path: 'policies', name: 'fleet-policies', component: () => import('@/pages/AgentPoliciesPage.vue'), meta: { titleKey: 'nav.fleetPolicies' } },
     { path: ':id', name: 'fleet-machine', component: () => import('@/pages/MachinePage.vue'), props: true, meta: { titleKey: 'nav.assets' } },
   ],
 };

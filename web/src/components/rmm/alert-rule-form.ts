@@ -56,6 +56,9 @@ export interface RuleDraft {
   clearAfterMinutes: NumberField;
 }
 
+/** The scope part of an editor's model (alert rules, agent policies): what RuleScopeFields edits. */
+export type ScopeDraft = Pick<RuleDraft, 'scopeKind' | 'scopeId' | 'siteClientId' | 'scopeTag'>;
+
 export function blankRule(): RuleDraft {
   return {
     name: '',
@@ -89,7 +92,7 @@ export function blankRule(): RuleDraft {
 const num = (value: unknown): NumberField => (typeof value === 'number' ? value : '');
 const orUndefined = (value: NumberField) => (typeof value === 'number' ? value : undefined);
 
-function scopeFields(scope: AlertScope): Pick<RuleDraft, 'scopeKind' | 'scopeId' | 'scopeTag'> {
+export function scopeFields(scope: AlertScope): Pick<ScopeDraft, 'scopeKind' | 'scopeId' | 'scopeTag'> {
   if (scope.kind === 'all') return { scopeKind: 'all', scopeId: null, scopeTag: '' };
   if (scope.kind === 'tag') return { scopeKind: 'tag', scopeId: null, scopeTag: scope.tag };
   return { scopeKind: scope.kind, scopeId: scope.id, scopeTag: '' };
@@ -144,7 +147,7 @@ function durationSeconds(d: RuleDraft): number | undefined {
   return typeof d.durationValue === 'number' ? Math.round(d.durationValue * UNIT_SECONDS[d.durationUnit]) : undefined;
 }
 
-function scopeOf(d: RuleDraft): Record<string, unknown> {
+export function scopeOf(d: ScopeDraft): Record<string, unknown> {
   if (d.scopeKind === 'all') return { kind: 'all' };
   if (d.scopeKind === 'tag') return { kind: 'tag', tag: d.scopeTag.trim() };
   return { kind: d.scopeKind, id: d.scopeId ?? '' };

@@ -1,4 +1,4 @@
-import { FINAL_COMMAND_STATUSES, type AlertSeverity, type AlertStatus, type CommandStatus, type MachineCommand, type Role } from '@vigie/core';
+import { CANCELLABLE_COMMAND_STATUSES, FINAL_COMMAND_STATUSES, type AlertSeverity, type AlertStatus, type CommandStatus, type MachineCommand, type Role } from '@vigie/core';
 import { relativeTime } from '@/components/fleet/fleet-format';
 
 /** Colours and icons of the chips, the same on the machine page and the alert lists. */
@@ -9,6 +9,7 @@ export const COMMAND_STATUS_COLOR: Record<CommandStatus, string> = {
   succeeded: 'positive',
   failed: 'negative',
   expired: 'orange-9',
+  cancelled: 'grey-8',
 };
 export const COMMAND_STATUS_ICON: Record<CommandStatus, string> = {
   queued: 'schedule',
@@ -17,6 +18,7 @@ export const COMMAND_STATUS_ICON: Record<CommandStatus, string> = {
   succeeded: 'check_circle',
   failed: 'error',
   expired: 'timer_off',
+  cancelled: 'cancel',
 };
 export const ALERT_SEVERITY_COLOR: Record<AlertSeverity, string> = { info: 'blue-6', warning: 'orange-9', critical: 'negative' };
 export const ALERT_SEVERITY_ICON: Record<AlertSeverity, string> = { info: 'info', warning: 'warning', critical: 'report' };
@@ -29,6 +31,7 @@ export const ALERT_STATUS_COLOR: Record<AlertStatus, string> = { open: 'negative
 export const sinceText = (iso: string | null | undefined, now: number, locale: string) => (iso ? relativeTime(iso, Math.max(now, Date.parse(iso)), locale) : '');
 
 export const isFinalCommand = (command: Pick<MachineCommand, 'status'>) => FINAL_COMMAND_STATUSES.includes(command.status);
+export const isCancellableCommand = (command: Pick<MachineCommand, 'status'>) => CANCELLABLE_COMMAND_STATUSES.includes(command.status);
 
 /** What a command did, in a few words beside its name: the script's first line, the service, the delay. */
 export function commandDetail(command: Pick<MachineCommand, 'name' | 'params'>): string {
