@@ -142,7 +142,8 @@ describe('metrics from the agent', () => {
 
   it('keeps samples on disk while NATS is unreachable and stores every one of them afterwards, in sequence', async () => {
     const { dataDir, tenantId, machineId } = machine;
-    const before = Number((await withTenant(api.deps.db, tenantId, (tx) => tx('machines').where({ id: machineId }).first('last_seq'))).last_seq);
+    // The highest sequence received so far (machines.last_seq lags: samples move it at most every 30 s).
+    const before = Number((await withTenant(api.deps.db, tenantId, (tx) => tx('telemetry_receipts').where({ machine_id: machineId }).max({ n: 'seq' })))[0]!.n);
     const offline = spawn(NODE, [CLI, 'run', '--data-dir', dataDir, '--heartbeat-seconds', '30', '--metrics-seconds', '0.2', '--nats-url', 'nats://127.0.0.1:1'], { stdio: 'ignore' });
     children.push(offline);
     await new Promise((r) => setTimeout(r, 2500));

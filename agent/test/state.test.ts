@@ -42,8 +42,8 @@ beforeAll(async () => {
   // One second of grace after a clear keeps the test short (production: 60 s).
   evaluator = createAlertEvaluator({ db: api.deps.db, signal: temporalAlertSignal(api.deps.temporal, 1), log, rulesTtlMs: 200 });
   const suffix = randomUUID().slice(0, 8);
-  inventory = await startInventoryConsumer({ nc, db: api.deps.db, log, consumer: `ingest-inventory-test-${suffix}`, afterStore: (s) => evaluator.evaluateState(s.tenantId, s.machineId, s.payload) });
-  events = await startEventsConsumer({ nc, db: api.deps.db, log, consumer: `ingest-events-test-${suffix}`, afterStore: (s) => evaluator.evaluateEvents(s.tenantId, s.machineId, s.payload.events) });
+  inventory = await startInventoryConsumer({ nc, db: api.deps.db, log, consumer: `ingest-inventory-test-${suffix}`, tenantId: admin.user.tenantId, afterStore: (s) => evaluator.evaluateState(s.tenantId, s.machineId, s.payload) });
+  events = await startEventsConsumer({ nc, db: api.deps.db, log, consumer: `ingest-events-test-${suffix}`, tenantId: admin.user.tenantId, afterStore: (s) => evaluator.evaluateEvents(s.tenantId, s.machineId, s.payload.events) });
 }, 60_000);
 
 afterAll(async () => {

@@ -38,7 +38,7 @@ beforeAll(async () => {
   nc = await connect({ servers: process.env.NATS_URL!, authenticator: credsAuthenticator(fs.readFileSync(process.env.NATS_CREDS!)) });
   const evaluator = createAlertEvaluator({ db: api.deps.db, signal: signal(), log, rulesTtlMs: 200 });
   const suffix = randomUUID().slice(0, 8);
-  metrics = await startMetricsConsumer({ nc, db: api.deps.db, log, consumer: `ingest-metrics-alerts-${suffix}`, afterStore: (stored) => evaluator.evaluateMetrics(stored) });
+  metrics = await startMetricsConsumer({ nc, db: api.deps.db, log, consumer: `ingest-metrics-alerts-${suffix}`, tenantId: admin.user.tenantId, afterStore: (stored) => evaluator.evaluateMetrics(stored) });
   heartbeats = await startHeartbeatConsumer({ nc, db: api.deps.db, log, consumer: `ingest-hb-alerts-${suffix}` });
 }, 60_000);
 

@@ -48,7 +48,7 @@ export async function storeMetrics(tx: TenantTx, tenantId: string, rows: Metrics
     ),
     receipts as (
       insert into telemetry_receipts (tenant_id, machine_id, seq, kind)
-      select distinct ?::uuid, machine_id, seq, 'metrics' from known
+      select distinct ?::uuid, machine_id, seq, 'metrics' from known order by 2, 3
       on conflict do nothing
       returning machine_id, seq
     ),
@@ -67,6 +67,8 @@ export async function storeMetrics(tx: TenantTx, tenantId: string, rows: Metrics
       select ?::uuid, machine_id, date_trunc('hour', collected_at at time zone 'UTC') at time zone 'UTC', avg(cpu_percent),
         max(cpu_percent), avg(load1), round(avg(mem_used_bytes)), max(mem_total_bytes), count(*)
       from inserted group by 2, 3
+      -- Key order: two batches stored at once lock the same roll-up rows in the same order (no deadlock).
+      order by 2, 3
       on conflict (tenant_id, machine_id, hour) do update set
         avg_cpu_percent = (h.avg_cpu_percent * h.samples + excluded.avg_cpu_percent * excluded.samples) / (h.samples + excluded.samples),
         max_cpu_percent = greatest(h.max_cpu_percent, excluded.max_cpu_percent),
@@ -76,10 +78,20 @@ export async function storeMetrics(tx: TenantTx, tenantId: string, rows: Metrics
         samples = h.samples + excluded.samples
       returning 1
     ),
+    latest as (
+      select machine_id, max(seq) as seq from receipts group by 1
+    ),
+    -- Heartbeats keep last_seen_at current; a sample moves it only when it is 30 s old or more, which spares
+    -- most machine row updates (the costliest part of a batch after an outage).
+    locked as (
+      select m.id from machines m where m.id in (select machine_id from latest)
+        and (m.last_seen_at is null or m.last_seen_at < now() - interval '30 seconds')
+      order by m.id for no key update
+    ),
     seen as (
-      update machines m set last_seen_at = greatest(m.last_seen_at, now()), last_seq = greatest(m.last_seq, r.seq)
-      from (select machine_id, max(seq) as seq from receipts group by 1) r
-      where m.id = r.machine_id
+      update machines m set last_seen_at = greatest(m.last_seen_at, now()), last_seq = greatest(m.last_seq, l.seq)
+      from locked k join latest l on l.machine_id = k.id
+      where m.id = k.id
       returning 1
     )
     select (select coalesce(json_agg(machine_id::text || ':' || seq), '[]') from receipts) as stored,

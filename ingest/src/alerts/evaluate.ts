@@ -16,7 +16,7 @@ import {
 } from '@vigie/core';
 import { alertsRepo, withTenant, type Db, type MachineFacts } from '@vigie/db';
 import { signalAlert, type AlertObservation } from '@vigie/workflows/client';
-import { parseMetricsMessage, type MetricsMessage } from '../telemetry/metrics';
+import type { ParsedMetrics } from '../telemetry/metrics';
 
 /** Where an observation goes: the machine + rule's alertWorkflow (a test may record instead). */
 export type AlertSignal = (ids: { tenantId: string; machineId: string; ruleId: string }, observation: AlertObservation) => Promise<void>;
@@ -50,7 +50,7 @@ export interface AlertEvaluatorOptions {
 
 export interface AlertEvaluator {
   /** Evaluates stored metrics messages against their tenant's rules; returns the observations signalled. */
-  evaluateMetrics(messages: MetricsMessage[]): Promise<number>;
+  evaluateMetrics(samples: readonly ParsedMetrics[]): Promise<number>;
   /** Evaluates a stored inventory snapshot (service_stopped and antivirus rules). */
   evaluateState(tenantId: string, machineId: string, inventory: MachineInventory): Promise<number>;
   /** Evaluates stored system events (event_pattern rules); each match keeps the alert open for the rule's clearAfterSeconds. */
@@ -208,11 +208,9 @@ export function createAlertEvaluator(opts: AlertEvaluatorOptions): AlertEvaluato
   }
 
   return {
-    async evaluateMetrics(messages) {
+    async evaluateMetrics(samples) {
       const byTenant = new Map<string, { machineId: string; sample: MetricsSample }[]>();
-      for (const m of messages) {
-        const parsed = parseMetricsMessage(m.subject, m.data, m.msgId);
-        if (!parsed) continue;
+      for (const parsed of samples) {
         const list = byTenant.get(parsed.tenantId) ?? [];
         list.push({ machineId: parsed.machineId, sample: parsed.sample });
         byTenant.set(parsed.tenantId, list);
