@@ -345,14 +345,20 @@ it('runs a script on a real agent live, keeps its history, creates an alert rule
     await pick('rule-scope-kind', 'Les machines portant une étiquette');
     await page.fill(tid('rule-scope-tag'), 'serveur');
     await pick('policy-interval', 'Toutes les 2 minutes');
-    await page.fill(tid('policy-watch-services'), 'nginx');
-    await page.press(tid('policy-watch-services'), 'Enter');
+    // Names are typed key by key into the focused field, then Enter, as a person does (a value set in one go
+    // could reach Quasar after the Enter).
+    const typeName = async (field: string, name: string) => {
+      await page.click(tid(field));
+      await page.keyboard.type(name);
+      await page.keyboard.press('Enter');
+    };
+    await typeName('policy-watch-services', 'nginx');
+    await page.waitForSelector(`${tid('policy-dialog')} .q-chip:has-text("nginx")`);
     // A name the agent could not take is refused at once, with the reason.
-    await page.fill(tid('policy-watch-processes'), '../backup');
-    await page.press(tid('policy-watch-processes'), 'Enter');
+    await typeName('policy-watch-processes', '../backup');
     await page.waitForSelector(`.q-field--error:has(${tid('policy-watch-processes')})`);
-    await page.fill(tid('policy-watch-processes'), 'backup-agent');
-    await page.press(tid('policy-watch-processes'), 'Enter');
+    await typeName('policy-watch-processes', 'backup-agent');
+    await page.waitForSelector(`${tid('policy-dialog')} .q-chip:has-text("backup-agent")`);
     expect(await unlabelledInputs(page)).toEqual([]);
     await page.click(tid('policy-submit'));
     await waitForDialogClosed(page, tid('policy-dialog'));
