@@ -100,7 +100,7 @@ describe('GET /machines', () => {
     expect(JSON.stringify(res.body)).not.toContain(ids.foreign);
   });
 
-  it('filters by client, site, online state, OS and hostname, alone or together', async () => {
+  it('filters by client, site, online state, OS, hostname and tag, alone or together', async () => {
     const list = async (query: string) => {
       const res = await call('GET', `/machines?${query}`);
       expect([query, res.status]).toEqual([query, 200]);
@@ -115,6 +115,13 @@ describe('GET /machines', () => {
     expect(await list('q=SRV')).toEqual(['alpha-srv-01', 'beta-srv-01']);
     expect(await list(`clientId=${betaId}&status=online`)).toEqual(['beta-nas']);
     expect(await list(`clientId=${alphaId}&os=windows&status=offline`)).toEqual(['alpha-pc-03']);
+    // Tags as PUT /machines/:id/tags keeps them (lower case): the filter takes either case.
+    expect((await call('PUT', `/machines/${ids['alpha-srv-01']}/tags`, admin.token, { tags: ['serveur', 'lyon'] })).status).toBe(200);
+    expect((await call('PUT', `/machines/${ids['beta-nas']}/tags`, admin.token, { tags: ['Serveur'] })).status).toBe(200);
+    expect(await list('tag=serveur')).toEqual(['alpha-srv-01', 'beta-nas']);
+    expect(await list(`tag=SERVEUR&clientId=${alphaId}`)).toEqual(['alpha-srv-01']);
+    expect(await list('tag=poste')).toEqual([]);
+    expect((await call('GET', '/machines?tag=a%20b')).status).toBe(400);
     // Like patterns are literal text.
     expect(await list('q=%25')).toEqual([]);
     expect(await list(`clientId=${randomUUID()}`)).toEqual([]);

@@ -173,7 +173,7 @@ it('creates a token, follows a machine coming online live, filters the fleet and
     await screenshot(page, 'fleet');
   });
 
-  await step(page, 'filters: online state, OS, client and hostname', async () => {
+  await step(page, 'filters: online state, OS, client, tag and hostname', async () => {
     await pick('fleet-filter-status', 'En ligne');
     await page.waitForFunction(() => document.querySelectorAll('[data-test="machine-row"]').length === 1);
     expect(await rowHostnames()).toEqual(['srv-girard-01']);
@@ -193,6 +193,17 @@ it('creates a token, follows a machine coming online live, filters the fleet and
     await waitForRows(1);
     expect(await rowHostnames()).toEqual(['srv-girard-01']);
     await clear('fleet-filter-client');
+    await waitForRows(2);
+
+    // A tag set on a machine (its page does it too) is offered by the tag filter once the list has shown it.
+    expect((await api.call('PUT', `/api/v1/machines/${girardMachineId}/tags`, { token: admin.token, body: { tags: ['serveur'] } })).status).toBe(200);
+    await page.reload();
+    await waitForRows(2);
+    expect(await page.isDisabled(`${tid('fleet-filter-site')}`)).toBe(true);
+    await pick('fleet-filter-tag', 'serveur');
+    await waitForRows(1);
+    expect(await rowHostnames()).toEqual(['srv-girard-01']);
+    await clear('fleet-filter-tag');
     await waitForRows(2);
 
     await page.fill(`${tid('fleet-page')} input[type="search"]`, 'accueil');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { machineSchema } from './agents';
+import { machineTagSchema } from './alerts';
 import { listQuerySchema } from './common';
 
 const isoDate = z.iso.datetime({ offset: true });
@@ -15,6 +16,7 @@ export const machineListQuerySchema = listQuerySchema.extend({
   status: z.enum(MACHINE_STATUSES).optional(),
   os: z.string().trim().min(1).max(100).optional().meta({ description: 'part of the OS name, case-insensitive (`windows`, `debian`)' }),
   q: z.string().max(200).optional().meta({ description: 'part of the hostname, case-insensitive' }),
+  tag: machineTagSchema.optional().meta({ description: 'machines carrying this tag (PUT /machines/:id/tags)' }),
 });
 export type MachineListQuery = z.infer<typeof machineListQuerySchema>;
 

@@ -213,7 +213,7 @@ function selectFleetMachines(tx: TenantTx): Knex.QueryBuilder {
 /** "Seen within the tenant's threshold", by the database clock like the writers of last_seen_at. */
 const SEEN_RECENTLY = `m.last_seen_at > now() - make_interval(secs => ${OFFLINE_AFTER_SECONDS_SQL})`;
 
-/** The fleet: filters (client, site, online state, OS, hostname), keyset pages sorted by hostname by default. */
+/** The fleet: filters (client, site, online state, OS, hostname, tag), keyset pages sorted by hostname by default. */
 export async function listFleetMachines(tx: TenantTx, query: MachineListQuery): Promise<Page<FleetMachine>> {
   const q = selectFleetMachines(tx);
   if (query.clientId) void q.where('m.client_id', query.clientId);
@@ -222,6 +222,7 @@ export async function listFleetMachines(tx: TenantTx, query: MachineListQuery): 
   if (query.status === 'offline') void q.where((w) => w.whereNotNull('m.disabled_at').orWhereNull('m.last_seen_at').orWhereRaw(`not (${SEEN_RECENTLY})`));
   if (query.os) void q.whereILike('m.os_name', likePattern(query.os));
   if (query.q) void q.whereILike('m.hostname', likePattern(query.q));
+  if (query.tag) void q.whereRaw('? = any (m.tags)', [query.tag]);
   const now = Date.now();
   return paginate<FleetMachineRow, FleetMachine>(
     q,

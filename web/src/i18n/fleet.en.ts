@@ -16,6 +16,8 @@ const fleetEn: typeof fleetFr = {
     hostname: 'Name',
     client: 'Client',
     site: 'Site',
+    siteNeedsClient: 'Choose a client first',
+    tag: 'Tag',
     os: 'System',
     status: 'State',
     lastSeen: 'Last contact',

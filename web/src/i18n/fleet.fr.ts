@@ -17,6 +17,8 @@ const fleetFr = {
     hostname: 'Nom',
     client: 'Client',
     site: 'Site',
+    siteNeedsClient: 'Choisissez d’abord un client',
+    tag: 'Étiquette',
     os: 'Système',
     status: 'État',
     lastSeen: 'Dernier contact',
