@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CommandRunner } from './exec';
 import { installService, serviceState, systemdUnit, uninstallService } from './service';
+import { storePolicy } from './policy';
 import { agentStatus } from './status';
 import { writeState } from './state';
 
@@ -77,5 +78,14 @@ describe('vigie-agent status', () => {
     fs.writeFileSync(path.join(dir, 'outbox', 'segment-1'), Buffer.alloc(300));
     expect(agentStatus(dir, Date.parse('2026-11-26T09:00:00Z'))).toMatchObject({ enrolled: true, machineId: config.machineId, credentialsExpired: false, outboxBytes: 300 });
     expect(agentStatus(dir, Date.parse('2026-11-26T11:00:00Z')).credentialsExpired).toBe(true);
+    expect(agentStatus(dir).policy).toBeUndefined();
+    storePolicy(dir, {
+      version: 'v1',
+      metricsIntervalSeconds: 120,
+      watchServices: ['nginx'],
+      watchProcesses: [],
+      policy: { id: '3f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b', name: 'Serveurs', scope: { kind: 'all' } },
+    });
+    expect(agentStatus(dir).policy).toEqual({ name: 'Serveurs', metricsSeconds: 120, watchServices: ['nginx'], watchProcesses: [] });
   });
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readStoredPolicy } from './policy';
 import { isEnrolled, readState, STATE_FILES } from './state';
 import { AGENT_VERSION } from './version';
 
@@ -16,6 +17,8 @@ export interface AgentStatus {
   credentialsExpired?: boolean;
   /** Telemetry waiting on disk for NATS (bytes of the outbox files). */
   outboxBytes?: number;
+  /** The last policy received from the server; absent before the first one (the command line applies). */
+  policy?: { name: string | null; metricsSeconds: number; watchServices: string[]; watchProcesses: string[] };
 }
 
 /** What `vigie-agent status` prints: read from the data directory only, so it works while the agent runs. */
@@ -34,7 +37,14 @@ export function agentStatus(dataDir: string, now = Date.now()): AgentStatus {
     credentialsExpireAt: config.jwtExpiresAt,
     credentialsExpired: Date.parse(config.jwtExpiresAt) <= now,
     outboxBytes: directoryBytes(path.join(dataDir, STATE_FILES.outbox)),
+    ...policyStatus(dataDir),
   };
+}
+
+function policyStatus(dataDir: string): Pick<AgentStatus, 'policy'> {
+  const policy = readStoredPolicy(dataDir, () => {});
+  if (!policy) return {};
+  return { policy: { name: policy.policy?.name ?? null, metricsSeconds: policy.metricsIntervalSeconds, watchServices: policy.watchServices, watchProcesses: policy.watchProcesses } };
 }
 
 function directoryBytes(dir: string): number {
