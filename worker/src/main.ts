@@ -3,7 +3,7 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import pino from 'pino';
 import { TASK_QUEUES, loadConfig, taskQueueOf, type Domain } from '@vigie/core';
 import { createDb, createStorage, type Db } from '@vigie/db';
-import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities, createBillingActivities, createRmmActivities } from '@vigie/activities';
+import { createContractActivities, createCrmActivities, createMailer, createPlanningActivities, createTenantActivities, createTicketActivities, createBillingActivities, createRmmActivities, stopPdfRenderer } from '@vigie/activities';
 import { createPaymentProvider, ensurePaymentLink } from '@vigie/activities/payments';
 import { bundlePath } from '@vigie/workflows/bundles';
 import { billingScheduleSweep, sweepInvoices, sweepOnboarding } from './sweeps';
@@ -105,6 +105,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await Promise.all(workers.map((w) => w.run()));
+  // The LibreOffice that renders quotes and invoices: ended here rather than left to the process's exit.
+  await stopPdfRenderer();
   await connection.close();
   await db.destroy();
   log.info('worker stopped');

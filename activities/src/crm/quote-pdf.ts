@@ -2,10 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { imageSize } from 'image-size';
 import type { Quote, TenantSettings } from '@vigie/core';
 import type { Client as CrmClient } from '@vigie/core';
+import { carbone } from '../documents/carbone';
 
 /** The template ships with the package: activities/templates/quote.fodt (a flat ODT that Carbone fills). */
 export const QUOTE_TEMPLATE = path.resolve(__dirname, '..', '..', 'templates', 'quote.fodt');
@@ -78,23 +78,6 @@ export function quoteTemplateFor(color: string, logo?: Buffer): string {
   return file;
 }
 
-type Render = (template: string, data: object, options: { convertTo: string; lang?: string }) => Promise<Buffer>;
-let renderer: Render | undefined;
-
-/**
- * Carbone finds LibreOffice through PATH when it is first loaded, and LibreOffice must run Debian's
- * python3 (the one with uno): both directories go first. Loaded once, its LibreOffice stays warm.
- */
-function carbone(): Render {
-  if (!renderer) {
-    process.env.PATH = `/usr/lib/libreoffice/program:/usr/bin:${process.env.PATH ?? ''}`;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const lib = require('carbone') as { render: (t: string, d: object, o: object, cb: (err: unknown, result: Buffer) => void) => void };
-    renderer = promisify(lib.render) as unknown as Render;
-  }
-  return renderer;
-}
-
 function money(cents: number, currency: string, locale: string): string {
   return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(cents / 100);
 }
@@ -149,7 +132,7 @@ export interface QuoteBranding {
 }
 
 export async function renderQuotePdfBytes(data: object, branding: QuoteBranding = { color: TEMPLATE_COLOR }): Promise<Buffer> {
-  return carbone()(quoteTemplateFor(branding.color, branding.logo), data, { convertTo: 'pdf' });
+  return carbone().render(quoteTemplateFor(branding.color, branding.logo), data, { convertTo: 'pdf' });
 }
 
 export function documentIdentity(bytes: Buffer): { id: string; sha256: string } {

@@ -44,8 +44,8 @@ export async function startTestWorker(domains: Domain[]): Promise<{ stop(): Prom
       await Promise.all(running);
       await connection.close(); // a worker does not close a connection it was given
       await db.destroy();
-      // Invoice PDFs keep a LibreOffice running; the test process must be able to exit.
-      if (domains.includes('billing')) await stopPdfRenderer();
+      // Quote and invoice PDFs keep a LibreOffice running; the test process must be able to exit.
+      if (domains.includes('billing') || domains.includes('crm')) await stopPdfRenderer();
     },
   };
 }

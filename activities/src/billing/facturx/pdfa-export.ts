@@ -12,48 +12,11 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { carbone, stopCarbone } from '../../documents/carbone';
 
 /** The converter arguments that make LibreOffice write PDF/A-3b: `convertFile(input, format, filterOptions, output, cb)`. */
 export function pdfA3ConvertOptions(): { format: 'writer_pdf_Export'; filterOptions: string } {
   return { format: 'writer_pdf_Export', filterOptions: JSON.stringify({ SelectPdfVersion: { type: 'long', value: '3' } }) };
-}
-
-interface CarboneLib {
-  render(template: string, data: object, options: object, cb: (err: unknown, result: Buffer) => void): void;
-}
-interface CarboneConverter {
-  convertFile(input: string, format: string, filterOptions: string, output: string, cb: (err: unknown) => void): void;
-  exit(cb: () => void): void;
-}
-
-/** Carbone calls back with strings as errors. */
-const toError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
-
-let lib:
-  | {
-      render: (template: string, data: object, options: object) => Promise<Buffer>;
-      convert: (input: string, format: string, options: string, output: string) => Promise<void>;
-      exit: () => Promise<void>;
-    }
-  | undefined;
-
-/** Carbone finds LibreOffice through PATH when first loaded, and needs Debian's python3 (with uno): see quote-pdf.ts. */
-function carbone() {
-  if (!lib) {
-    process.env.PATH = `/usr/lib/libreoffice/program:/usr/bin:${process.env.PATH ?? ''}`;
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const carboneLib = require('carbone') as CarboneLib;
-    const converter = require('carbone/lib/converter') as CarboneConverter;
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    // Callbacks written here rather than util.promisify: the converter only calls back a callback that is
-    // `instanceof Function` of its own realm, which a promisify callback is not under Jest's module sandbox.
-    lib = {
-      render: (template, data, options) => new Promise((resolve, reject) => carboneLib.render(template, data, options, (err, result) => (err ? reject(toError(err)) : resolve(result)))),
-      convert: (input, format, options, output) => new Promise((resolve, reject) => converter.convertFile(input, format, options, output, (err) => (err ? reject(toError(err)) : resolve()))),
-      exit: () => new Promise((resolve) => converter.exit(() => resolve())),
-    };
-  }
-  return lib;
 }
 
 /** Fills `template` (an ODT or flat ODT) with `data` and converts it to PDF/A-3b. */
@@ -73,7 +36,5 @@ export async function renderPdfA3(template: string, data: object): Promise<Buffe
   }
 }
 
-/** Stops the LibreOffice processes Carbone keeps warm (shared with every Carbone render of this process): for tests and shutdown. */
-export async function stopPdfRenderer(): Promise<void> {
-  if (lib) await lib.exit();
-}
+/** Stops the LibreOffice processes Carbone keeps warm (shared by every document of this process): for tests and shutdown. */
+export const stopPdfRenderer = stopCarbone;
