@@ -133,8 +133,9 @@ describe('an agent policy', () => {
     await until('a failed check logged', async () => offline.log().some((l) => l.msg === 'policy check failed; will retry'), 10_000).catch(explain(offline));
     expect(offline.log().map((l) => l.msg)).toContain('stored policy applied until the server is asked');
     await new Promise((r) => setTimeout(r, 3000));
-    // The first sample right at start, then the policy's 60 s: not the command line's 0.3 s.
-    expect(await samplesBetween(restarted + 1500, Date.now() - 500)).toBe(0);
+    // The first sample at start (its CPU reading takes a second, later on a loaded machine), then the policy's
+    // 60 s: one sample at most in these seconds, where the command line's 0.3 s would have made a dozen.
+    expect(await samplesBetween(restarted, Date.now() - 500)).toBeLessThanOrEqual(1);
     expect(await offline.stop()).toBe(0);
   }, 90_000);
 });
