@@ -1,6 +1,7 @@
 import type { AgentPolicy, AgentPolicyListQuery, AlertScope, CreateAgentPolicyBody, MachineScope, Page } from '@vigie/core';
 import { paginate } from '../pagination';
 import { likePattern } from '../query-helpers';
+import { scopeColumns, scopeOf } from '../scope-columns';
 import type { TenantTx } from '../tenancy';
 
 /** Agent policies of the transaction's tenant (see the agent_policies migration). */
@@ -18,23 +19,6 @@ interface PolicyRow {
   created_at: Date;
   updated_at: Date;
 }
-
-function scopeOf(r: Pick<PolicyRow, 'scope_kind' | 'scope_id' | 'scope_tag'>): AlertScope {
-  switch (r.scope_kind) {
-    case 'all':
-      return { kind: 'all' };
-    case 'tag':
-      return { kind: 'tag', tag: r.scope_tag! };
-    default:
-      return { kind: r.scope_kind, id: r.scope_id! };
-  }
-}
-
-const scopeColumns = (scope: AlertScope) => ({
-  scope_kind: scope.kind,
-  scope_id: 'id' in scope ? scope.id : null,
-  scope_tag: scope.kind === 'tag' ? scope.tag : null,
-});
 
 const toPolicy = (r: PolicyRow): AgentPolicy => ({
   id: r.id,

@@ -19,6 +19,7 @@ import {
 import type { Db } from '../connection';
 import { paginate } from '../pagination';
 import { likePattern } from '../query-helpers';
+import { scopeColumns, scopeOf } from '../scope-columns';
 import type { TenantTx } from '../tenancy';
 import { insertSystemEvent, uuidFromKey } from './sla';
 import { ensureTenantSettings } from './tenants';
@@ -40,23 +41,6 @@ interface RuleRow {
   created_at: Date;
   updated_at: Date;
 }
-
-function scopeOf(r: Pick<RuleRow, 'scope_kind' | 'scope_id' | 'scope_tag'>): AlertScope {
-  switch (r.scope_kind) {
-    case 'all':
-      return { kind: 'all' };
-    case 'tag':
-      return { kind: 'tag', tag: r.scope_tag! };
-    default:
-      return { kind: r.scope_kind, id: r.scope_id! };
-  }
-}
-
-const scopeColumns = (scope: AlertScope) => ({
-  scope_kind: scope.kind,
-  scope_id: 'id' in scope ? scope.id : null,
-  scope_tag: scope.kind === 'tag' ? scope.tag : null,
-});
 
 // The kind and its condition were checked together by the body schema; the row keeps them paired.
 const toRule = (r: RuleRow): AlertRule =>
