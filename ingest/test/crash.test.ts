@@ -8,7 +8,7 @@ import { formatCreds } from '../../agent/src/state';
 import { nextSiren } from '../../api/test/cross-tenant/fixtures';
 import { startTestApi, type Session, type TestApi } from '../../api/test/support/harness';
 import { until } from '../../api/test/support/until';
-import { ensureTelemetryStreamOnly } from '../src/telemetry/heartbeats';
+import { ensureTelemetryStreamOnly } from '../src/telemetry/stream';
 
 /**
  * Ingest killed in the middle of its work loses nothing and stores nothing twice: a backlog of samples from

@@ -281,18 +281,8 @@ export type TelemetryReceipt = 'stored' | 'duplicate' | 'unknown_machine';
  * unknown to this tenant (or disabled) stores nothing.
  */
 export async function recordTelemetry(tx: TenantTx, tenantId: string, machineId: string, seq: number, kind: TelemetryKind): Promise<TelemetryReceipt> {
-  const machine = (await tx('machines').where({ id: machineId }).whereNull('disabled_at').first('id')) as { id: string } | undefined;
-  if (!machine) return 'unknown_machine';
-  const inserted = (await tx('telemetry_receipts')
-    .insert({ tenant_id: tenantId, machine_id: machineId, seq, kind })
-    .onConflict(['tenant_id', 'machine_id', 'seq'])
-    .ignore()
-    .returning('seq')) as { seq: number }[];
-  if (!inserted.length) return 'duplicate';
-  await tx('machines')
-    .where({ id: machineId })
-    .update({ last_seen_at: tx.raw('greatest(last_seen_at, now())'), last_seq: tx.raw('greatest(last_seq, ?)', [seq]) });
-  return 'stored';
+  const [receipt] = await recordTelemetryBatch(tx, tenantId, [{ machineId, seq }], kind);
+  return receipt!;
 }
 
 export interface TelemetryEntry {

@@ -5,8 +5,6 @@ import { machinesRepo, withTenant, type Db } from '@vigie/db';
 import { startTelemetryConsumer, type Stored, type TelemetryConsumer, type TelemetryConsumerSpec, type TelemetryMessage } from './consumer';
 import { byTenant, parseTelemetry } from './stream';
 
-export { DUPLICATE_WINDOW_NS, ensureTelemetryStreamOnly, parseTelemetrySubject, TELEMETRY_STREAM, TELEMETRY_SUBJECTS } from './stream';
-
 export const HEARTBEAT_SUBJECTS = 'vigie.*.tlm.*.hb';
 export const HEARTBEAT_CONSUMER = 'ingest-hb';
 

@@ -20,9 +20,6 @@ export interface ParsedMetrics {
   sample: MetricsSample;
 }
 
-/** @deprecated name kept for callers: a telemetry message. */
-export type MetricsMessage = TelemetryMessage;
-
 /** Subject, JSON, schema and message id of one metrics message; undefined when any of them is wrong. */
 export function parseMetricsMessage(subject: string, data: Uint8Array, msgId: string | undefined): ParsedMetrics | undefined {
   const parsed = parseTelemetry<MetricsSample>('metrics', metricsSampleSchema, { subject, data, msgId });
